@@ -1,0 +1,100 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import type { Config } from '../config/config';
+import type { Store } from '../db/store';
+import type { TokenService } from '../auth/tokens';
+import type { Metrics } from '../metrics';
+import type { Logger } from '../logger';
+import { authRoutes } from './auth-routes';
+import { chatRoutes } from './chat-routes';
+import { errorHandler, notFound } from './errors';
+
+export interface HttpDeps {
+  config: Config;
+  store: Store;
+  tokens: TokenService;
+  metrics: Metrics;
+  logger: Logger;
+  /** True once shutdown has begun. */
+  isDraining: () => boolean;
+}
+
+/**
+ * The Express application: security headers (a CSP that admits only the app's own scripts,
+ * styles and WebSocket), JSON bodies capped at 16 KiB, rate-limited auth, the API, ops endpoints
+ * and the static UI. Every error leaves as `{error}` JSON.
+ */
+export function createHttpApp({ config, store, tokens, metrics, logger, isDraining }: HttpDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const end = metrics.httpSeconds.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'static';
+      end({ method: req.method, route, status: String(res.statusCode) });
+      logger.debug({ method: req.method, path: req.path, status: res.statusCode }, 'http');
+    });
+    next();
+  });
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          // 'self' covers ws:// and wss:// to the same host in CSP Level 3 browsers.
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      // HSTS is the TLS edge's job (nginx); the app itself may be reached over plain HTTP on loopback.
+      strictTransportSecurity: false,
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    if (isDraining()) return void res.status(503).json({ status: 'draining', error: 'server is shutting down' });
+    if (!store.isWritable()) return void res.status(503).json({ status: 'unavailable', error: 'database is not writable' });
+    res.json({ status: 'ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(express.json({ limit: '16kb', strict: true }));
+  app.use(
+    '/api/auth',
+    rateLimit({
+      windowMs: config.authRate.windowMs,
+      limit: config.authRate.count,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (_req, res) => {
+        res.status(429).json({ error: 'too many requests, try again later' });
+      },
+    }),
+    authRoutes(store, tokens),
+  );
+  app.use('/api', chatRoutes(store, tokens));
+  app.use('/api', notFound);
+
+  app.use(express.static(config.publicDir, { index: 'index.html', maxAge: '1h' }));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,47 @@
+import { Router, type RequestHandler } from 'express';
+import type { Store } from '../db/store';
+import type { TokenService } from '../auth/tokens';
+import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords';
+import { credentialsSchema, firstIssue, loginSchema, usernameKey } from '../validation';
+import { HttpError } from './errors';
+
+/** `POST /register` and `POST /login` (mounted under `/api/auth`). */
+export function authRoutes(store: Store, tokens: TokenService): Router {
+  const router = Router();
+
+  router.post('/register', async (req, res) => {
+    const parsed = credentialsSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new HttpError(400, firstIssue(parsed.error));
+    const { username, password } = parsed.data;
+    const hash = await hashPassword(password);
+    if (!store.createUser(username, usernameKey(username), hash)) throw new HttpError(409, 'username is already taken');
+    res.status(201).json({ access_token: tokens.issue(username) });
+  });
+
+  router.post('/login', async (req, res) => {
+    const parsed = loginSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new HttpError(400, firstIssue(parsed.error));
+    const { username, password } = parsed.data;
+    const user = store.findUser(usernameKey(username));
+    if (!user) {
+      await burnPasswordCheck(password);
+      throw new HttpError(401, 'wrong username or password');
+    }
+    if (!(await verifyPassword(password, user.password_hash))) throw new HttpError(401, 'wrong username or password');
+    res.json({ access_token: tokens.issue(user.username) });
+  });
+
+  return router;
+}
+
+/** Reads `Authorization: Bearer <token>`; puts the username in `res.locals.username` or answers 401. */
+export function requireUser(tokens: TokenService): RequestHandler {
+  return (req, res, next) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const username = tokens.verify(match?.[1]);
+    if (!username) throw new HttpError(401, 'a valid bearer token is required');
+    res.locals.username = username;
+    next();
+  };
+}

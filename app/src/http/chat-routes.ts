@@ -1,0 +1,47 @@
+import { Router } from 'express';
+import type { Store } from '../db/store';
+import type { TokenService } from '../auth/tokens';
+import { createRoomSchema, firstIssue, historyQuerySchema, ROOM_NAME } from '../validation';
+import { HttpError } from './errors';
+import { requireUser } from './auth-routes';
+
+const DEFAULT_HISTORY = 50;
+
+/** `/api/me`, `/api/rooms` and `/api/messages/:room`. */
+export function chatRoutes(store: Store, tokens: TokenService): Router {
+  const router = Router();
+  const auth = requireUser(tokens);
+
+  router.get('/me', auth, (_req, res) => {
+    res.json({ username: res.locals.username });
+  });
+
+  router.get('/rooms', (_req, res) => {
+    res.json({ rooms: store.listRooms() });
+  });
+
+  router.post('/rooms', auth, (req, res) => {
+    const parsed = createRoomSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new HttpError(400, firstIssue(parsed.error));
+    if (!store.createRoom(parsed.data.name)) throw new HttpError(409, 'room already exists');
+    res.status(201).json({ name: parsed.data.name });
+  });
+
+  router.get('/messages/:room', (req, res) => {
+    const room = req.params.room;
+    if (!ROOM_NAME.test(room)) throw new HttpError(400, 'invalid room name');
+    const query = historyQuerySchema.safeParse({ before: single(req.query.before), limit: single(req.query.limit) });
+    if (!query.success) throw new HttpError(400, firstIssue(query.error));
+    if (!store.roomExists(room)) throw new HttpError(404, 'room not found');
+    res.json({ messages: store.history(room, query.data.limit ?? DEFAULT_HISTORY, query.data.before) });
+  });
+
+  return router;
+}
+
+/** A repeated query parameter (`?a=1&a=2`) is invalid rather than silently using one of them. */
+function single(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  return '\u0000invalid';
+}

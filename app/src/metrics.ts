@@ -1,0 +1,43 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The server's Prometheus metrics, in a registry of its own (several servers can share a process in tests). */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly openConnections = new Gauge({ name: 'shagram_ws_connections', help: 'Open WebSocket connections', registers: [this.registry] });
+
+  readonly messagesStored = new Counter({ name: 'shagram_messages_stored_total', help: 'Chat messages committed to the database', registers: [this.registry] });
+
+  readonly framesRejected = new Counter({
+    name: 'shagram_ws_frames_rejected_total',
+    help: 'Client frames rejected, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly commitBatchSize = new Histogram({
+    name: 'shagram_commit_batch_messages',
+    help: 'Messages committed per transaction (group commit)',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+
+  readonly fanoutSeconds = new Histogram({
+    name: 'shagram_broadcast_fanout_seconds',
+    help: 'From a frame being received to its message being handed to every socket in the room',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly httpSeconds = new Histogram({
+    name: 'shagram_http_request_duration_seconds',
+    help: 'HTTP request durations by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'shagram_' });
+  }
+}

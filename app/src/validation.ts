@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** Room names: a lower-case letter or digit, then up to 31 of `a-z 0-9 _ -`. */
+export const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** Usernames: 1–32 Unicode letters, digits, `_`, `.`, `-` (after NFC normalisation). */
+const USERNAME = /^[\p{L}\p{N}_.-]{1,32}$/u;
+
+/** The longest message text, in characters (Unicode code points). */
+export const MAX_TEXT_CHARS = 4000;
+
+export const usernameSchema = z
+  .string({ error: 'username must be a string' })
+  .transform((value) => value.normalize('NFC'))
+  .refine((value) => USERNAME.test(value), 'username must be 1-32 letters, digits, "_", "." or "-"');
+
+export const passwordSchema = z
+  .string({ error: 'password must be a string' })
+  .min(8, 'password must be at least 8 characters')
+  .max(128, 'password must be at most 128 characters');
+
+export const credentialsSchema = z.object({
+  username: usernameSchema,
+  password: passwordSchema,
+});
+
+export const loginSchema = z.object({
+  username: z.string({ error: 'username is required' }).min(1, 'username is required').max(64, 'wrong username or password'),
+  password: z.string({ error: 'password is required' }).min(1, 'password is required').max(1024, 'wrong username or password'),
+});
+
+export const roomNameSchema = z
+  .string({ error: 'name must be a string' })
+  .regex(ROOM_NAME, 'room name must be 1-32 characters of a-z, 0-9, "_" or "-", starting with a letter or digit');
+
+export const createRoomSchema = z.object({ name: roomNameSchema });
+
+export const historyQuerySchema = z.object({
+  before: z
+    .string()
+    .regex(/^\d{1,15}$/, 'before must be a positive message id')
+    .transform(Number)
+    .optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'limit must be a whole number from 1 to 200')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 200, 'limit must be a whole number from 1 to 200')
+    .optional(),
+});
+
+/** The key an account is stored under: NFC, lower-cased, so names are unique regardless of case. */
+export function usernameKey(username: string): string {
+  return username.normalize('NFC').toLowerCase();
+}
+
+/** The first readable message of a zod failure. */
+export function firstIssue(error: z.ZodError): string {
+  return error.issues[0]?.message ?? 'invalid input';
+}

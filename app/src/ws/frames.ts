@@ -1,0 +1,72 @@
+import type { StoredMessage } from '../db/store';
+import { MAX_TEXT_CHARS } from '../validation';
+
+/** The subprotocol that switches a connection from plain lines to JSON events. */
+export const JSON_SUBPROTOCOL = 'shagram.json';
+
+/** Error codes sent to JSON-mode clients. */
+export type ErrorCode = 'too_long' | 'bad_frame' | 'rate_limited' | 'unavailable';
+
+/** What to do with one client frame. */
+export type ClientFrame =
+  | { kind: 'message'; text: string }
+  | { kind: 'ignore' }
+  | { kind: 'reject'; code: ErrorCode; message: string };
+
+function codePoints(text: string): number {
+  // Fast path: a string of at most MAX_TEXT_CHARS UTF-16 units cannot hold more code points.
+  if (text.length <= MAX_TEXT_CHARS) return text.length;
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/**
+ * Interprets a client frame: `{"text": "..."}`, trimmed. Empty text is ignored; non-JSON or
+ * a frame without a string `text` is a `bad_frame`; more than 4000 characters is `too_long`.
+ */
+export function parseClientFrame(data: Buffer | string, isBinary: boolean): ClientFrame {
+  if (isBinary) return { kind: 'reject', code: 'bad_frame', message: 'frames must be JSON text: {"text": "..."}' };
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+  } catch {
+    return { kind: 'reject', code: 'bad_frame', message: 'frames must be JSON text: {"text": "..."}' };
+  }
+  if (typeof value !== 'object' || value === null || typeof (value as { text?: unknown }).text !== 'string') {
+    return { kind: 'reject', code: 'bad_frame', message: 'a frame needs a string "text" field' };
+  }
+  const text = (value as { text: string }).text.trim();
+  if (text === '') return { kind: 'ignore' };
+  if (codePoints(text) > MAX_TEXT_CHARS) {
+    return { kind: 'reject', code: 'too_long', message: `a message holds at most ${MAX_TEXT_CHARS} characters` };
+  }
+  return { kind: 'message', text };
+}
+
+/** Seed-compatible plain line: `alice: hello`. */
+export function plainLine(message: StoredMessage): string {
+  return `${message.user}: ${message.text}`;
+}
+
+/** JSON-mode message event. */
+export function messageEvent(message: StoredMessage): string {
+  return JSON.stringify({
+    type: 'message',
+    id: message.id,
+    room: message.room_id,
+    user: message.user,
+    text: message.text,
+    created_at: message.created_at,
+  });
+}
+
+/** JSON-mode presence event: who is in the room (distinct names, sorted). */
+export function presenceEvent(room: string, users: string[]): string {
+  return JSON.stringify({ type: 'presence', room, users });
+}
+
+/** JSON-mode error event. */
+export function errorEvent(code: ErrorCode, message: string): string {
+  return JSON.stringify({ type: 'error', code, message });
+}

@@ -1,0 +1,47 @@
+import type { TokenService } from '../auth/tokens';
+import { ROOM_NAME } from '../validation';
+
+/** What to do with a WebSocket upgrade request. */
+export type UpgradeDecision =
+  | { ok: true; room: string; user: string; since: number | undefined }
+  | { ok: false; status: 400 | 401 | 403 | 404; message: string };
+
+/**
+ * Decides an upgrade before any WebSocket exists: the path must be `/ws/<room>` with a valid
+ * room name, `token` a valid access token (else 401), `Origin` one of the allowed origins
+ * (else 403), and `since`, if given, a non-negative message id.
+ */
+export function decideUpgrade(
+  rawUrl: string | undefined,
+  origin: string | undefined,
+  tokens: TokenService,
+  allowedOrigins: ReadonlySet<string>,
+): UpgradeDecision {
+  let url: URL;
+  try {
+    url = new URL(rawUrl ?? '', 'http://localhost');
+  } catch {
+    return { ok: false, status: 400, message: 'malformed request URL' };
+  }
+  const match = /^\/ws\/([^/]+)\/?$/.exec(url.pathname);
+  if (!match) return { ok: false, status: 404, message: 'not found' };
+  let room: string;
+  try {
+    room = decodeURIComponent(match[1]!);
+  } catch {
+    return { ok: false, status: 400, message: 'invalid room name' };
+  }
+  if (!ROOM_NAME.test(room)) return { ok: false, status: 400, message: 'invalid room name' };
+
+  const user = tokens.verify(url.searchParams.get('token'));
+  if (!user) return { ok: false, status: 401, message: 'a valid token is required' };
+  if (!origin || !allowedOrigins.has(origin)) return { ok: false, status: 403, message: 'origin not allowed' };
+
+  const sinceRaw = url.searchParams.get('since');
+  let since: number | undefined;
+  if (sinceRaw !== null) {
+    if (!/^\d{1,15}$/.test(sinceRaw)) return { ok: false, status: 400, message: 'since must be a message id' };
+    since = Number(sinceRaw);
+  }
+  return { ok: true, room, user, since };
+}
