@@ -1,0 +1,115 @@
+// The HTTP API (see DESIGN.md): every failure becomes an ApiError carrying the server's message.
+
+/** An HTTP API failure: `status` is 0 when the server could not be reached. */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} message
+   */
+  constructor(status, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+/**
+ * Sends a request and returns the parsed JSON body, or throws ApiError with the server's `{error}`.
+ * @param {string} method
+ * @param {string} path
+ * @param {{ token?: string, body?: unknown }} [options]
+ * @returns {Promise<any>}
+ */
+async function request(method, path, options = {}) {
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'cannot reach the server, please try again');
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // non-JSON answer (e.g. a proxy error page)
+  }
+  if (!response.ok) {
+    const message = body && typeof body.error === 'string' ? body.error : `request failed (${response.status})`;
+    throw new ApiError(response.status, message);
+  }
+  return body;
+}
+
+/**
+ * Registers an account. @returns the access token.
+ * @param {string} username
+ * @param {string} password
+ * @returns {Promise<string>}
+ */
+export async function register(username, password) {
+  return (await request('POST', '/api/auth/register', { body: { username, password } })).access_token;
+}
+
+/**
+ * Logs in. @returns the access token.
+ * @param {string} username
+ * @param {string} password
+ * @returns {Promise<string>}
+ */
+export async function login(username, password) {
+  return (await request('POST', '/api/auth/login', { body: { username, password } })).access_token;
+}
+
+/**
+ * The canonical username behind a token (ApiError 401 when the token is no longer valid).
+ * @param {string} token
+ * @returns {Promise<string>}
+ */
+export async function me(token) {
+  return (await request('GET', '/api/me', { token })).username;
+}
+
+/**
+ * Room names, sorted.
+ * @returns {Promise<string[]>}
+ */
+export async function listRooms() {
+  return (await request('GET', '/api/rooms')).rooms;
+}
+
+/**
+ * Creates a room.
+ * @param {string} token
+ * @param {string} name
+ * @returns {Promise<string>}
+ */
+export async function createRoom(token, name) {
+  return (await request('POST', '/api/rooms', { token, body: { name } })).name;
+}
+
+/** @typedef {{ id: number, room_id: string, user: string, text: string, created_at: string }} StoredMessage */
+
+/**
+ * The latest messages of a room, oldest first. A room that does not exist yet has none.
+ * @param {string} room
+ * @param {number} [limit]
+ * @returns {Promise<StoredMessage[]>}
+ */
+export async function history(room, limit = 50) {
+  try {
+    const { messages } = await request('GET', `/api/messages/${encodeURIComponent(room)}?limit=${limit}`);
+    return [...messages].reverse();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return [];
+    throw error;
+  }
+}

@@ -1,0 +1,90 @@
+// Entry point: restores the session, switches between the sign-in screen and the chat, and
+// follows the location hash (`#<room>`) so reload and the back button keep the room.
+import * as api from './api.js';
+import { byId } from './dom.js';
+import { roomFromHash } from './format.js';
+import { clearSession, loadSession, saveSession } from './session.js';
+import { clearAuthErrors, setupAuthView, showAuthNotice } from './views/auth.js';
+import { ChatView } from './views/chat.js';
+import { RoomsView } from './views/rooms.js';
+
+const DEFAULT_ROOM = 'general';
+
+/** @type {{ token: string, username: string } | null} */
+let session = null;
+
+const current = () => {
+  if (!session) throw new Error('not signed in');
+  return session;
+};
+
+const chat = new ChatView({ session: current, onSessionEnded: (message) => signOut(message) });
+const rooms = new RoomsView(
+  () => current().token,
+  (room) => {
+    location.hash = room;
+  },
+);
+
+/** Shows the chat for a signed-in user. */
+async function showChat() {
+  byId('booting').hidden = true;
+  byId('auth-view').hidden = true;
+  byId('chat-view').hidden = false;
+  byId('account').hidden = false;
+  byId('account-name').textContent = current().username;
+  await rooms.refresh();
+  openRoomFromHash();
+}
+
+function openRoomFromHash() {
+  if (!session) return;
+  const room = roomFromHash(location.hash, DEFAULT_ROOM);
+  rooms.select(room);
+  void chat.join(room);
+}
+
+/**
+ * Ends the session and returns to the sign-in screen.
+ * @param {string} [message] shown above the forms
+ */
+function signOut(message = '') {
+  chat.leave();
+  session = null;
+  clearSession();
+  byId('booting').hidden = true;
+  byId('chat-view').hidden = true;
+  byId('account').hidden = true;
+  byId('auth-view').hidden = false;
+  clearAuthErrors();
+  showAuthNotice(message);
+  byId('login-username').focus();
+}
+
+setupAuthView((signedIn) => {
+  session = signedIn;
+  saveSession(signedIn);
+  showAuthNotice('');
+  void showChat().then(() => byId('composer-input').focus());
+});
+byId('logout').addEventListener('click', () => signOut('You are logged out.'));
+window.addEventListener('hashchange', openRoomFromHash);
+
+async function boot() {
+  const stored = loadSession();
+  if (!stored) return signOut();
+  try {
+    session = { token: stored.token, username: await api.me(stored.token) };
+    saveSession(session);
+  } catch (failure) {
+    if (failure instanceof api.ApiError && failure.status !== 401) {
+      // The server is unreachable right now: keep the session and let the connection retry.
+      session = stored;
+    } else {
+      return signOut('Your session has expired. Please log in again.');
+    }
+  }
+  await showChat();
+}
+
+void boot();

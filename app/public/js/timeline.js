@@ -1,0 +1,95 @@
+// The message list of the open room: ordered by id, each message shown once however it arrived
+// (history, `since` replay after a reconnect, or live).
+import { el } from './dom.js';
+import { formatTime } from './format.js';
+
+/** @typedef {{ id: number, user: string, text: string, created_at: string }} ChatMessage */
+
+export class Timeline {
+  /**
+   * @param {any} list the `<ol>` that holds the messages
+   */
+  constructor(list) {
+    this.list = list;
+    /** @type {Set<number>} */
+    this.ids = new Set();
+    this.me = '';
+    this.lastId = 0;
+  }
+
+  /**
+   * Empties the list for a new room.
+   * @param {string} me the signed-in user (their messages are marked as own)
+   */
+  reset(me) {
+    this.list.replaceChildren();
+    this.ids.clear();
+    this.me = me;
+    this.lastId = 0;
+  }
+
+  /**
+   * Adds messages (in any order); duplicates are ignored.
+   * @param {ChatMessage[]} messages
+   * @returns {number} how many were new
+   */
+  add(messages) {
+    const stick = this.atBottom();
+    let added = 0;
+    for (const message of messages) {
+      if (!Number.isSafeInteger(message.id) || this.ids.has(message.id)) continue;
+      this.ids.add(message.id);
+      this.insert(message);
+      added++;
+    }
+    if (added > 0 && stick) this.scrollToEnd();
+    return added;
+  }
+
+  /** Scrolls to the newest message. */
+  scrollToEnd() {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  /** @private */
+  atBottom() {
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 48;
+  }
+
+  /**
+   * @private
+   * @param {ChatMessage} message
+   */
+  insert(message) {
+    const item = render(message, message.user === this.me);
+    if (message.id > this.lastId) {
+      this.list.append(item);
+      this.lastId = message.id;
+      return;
+    }
+    const later = [...this.list.children].find((child) => Number(child.dataset.id) > message.id);
+    this.list.insertBefore(item, later ?? null);
+  }
+}
+
+/**
+ * One message as a list item. Every user-supplied string goes in as text.
+ * @param {ChatMessage} message
+ * @param {boolean} own
+ * @returns {any}
+ */
+export function render(message, own) {
+  const time = el('time', {
+    text: formatTime(message.created_at),
+    attrs: { datetime: message.created_at, title: new Date(message.created_at).toLocaleString() },
+  });
+  const meta = el('div', { className: 'message-meta' }, [
+    el('span', { className: 'message-user', text: message.user }),
+    ...(own ? [el('span', { className: 'own-tag', text: '(you)' })] : []),
+    time,
+  ]);
+  return el('li', { className: own ? 'message own' : 'message', attrs: { 'data-id': String(message.id) } }, [
+    meta,
+    el('p', { className: 'message-text', text: message.text }),
+  ]);
+}

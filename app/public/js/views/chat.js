@@ -1,0 +1,181 @@
+// The open room: history then live messages, presence, connection state and the composer.
+import * as api from '../api.js';
+import { RoomConnection } from '../connection.js';
+import { byId, el, say } from '../dom.js';
+import { counterText } from '../format.js';
+import { tokenExpired } from '../session.js';
+import { Timeline } from '../timeline.js';
+
+export const MAX_MESSAGE_CHARS = 4000;
+
+/**
+ * @typedef {object} ChatViewOptions
+ * @property {() => { token: string, username: string }} session
+ * @property {(message: string) => void} onSessionEnded the token is no longer accepted
+ * @property {() => void} [onJoined] a connection to the room opened
+ */
+
+export class ChatView {
+  /** @param {ChatViewOptions} options */
+  constructor(options) {
+    this.options = options;
+    this.timeline = new Timeline(byId('messages'));
+    this.title = byId('room-title');
+    this.status = byId('connection');
+    this.notice = byId('room-notice');
+    this.presence = byId('presence-list');
+    this.onlineCount = byId('online-count');
+    this.form = byId('composer');
+    this.input = byId('composer-input');
+    this.count = byId('composer-count');
+    this.sendButton = byId('composer-send');
+    /** @type {RoomConnection | null} */
+    this.connection = null;
+    this.room = '';
+    this.generation = 0;
+    this.wireComposer();
+  }
+
+  /**
+   * Opens a room: loads its history (oldest at the top), then goes live from the last id seen.
+   * @param {string} room
+   */
+  async join(room) {
+    this.leave();
+    const generation = ++this.generation;
+    this.room = room;
+    this.title.textContent = `#${room}`;
+    document.title = `#${room} · Shagram`;
+    this.timeline.reset(this.options.session().username);
+    this.showPresence([]);
+    say(this.notice, '');
+    this.setState({ state: 'connecting' });
+    try {
+      const messages = await api.history(room);
+      if (generation !== this.generation) return;
+      this.timeline.add(messages);
+      this.timeline.scrollToEnd();
+    } catch (failure) {
+      if (generation !== this.generation) return;
+      say(this.notice, `Could not load the history: ${/** @type {Error} */ (failure).message}`);
+    }
+    this.connection = new RoomConnection({
+      room,
+      token: () => this.options.session().token,
+      lastId: () => this.timeline.lastId,
+      onEvent: (event) => this.onEvent(event),
+      onState: (state) => this.setState(state),
+      onFailures: (failures) => this.checkSession(failures),
+    });
+    this.connection.open();
+  }
+
+  /** Closes the room's connection (switching rooms, logging out). */
+  leave() {
+    this.generation++;
+    this.connection?.close();
+    this.connection = null;
+  }
+
+  /**
+   * @private
+   * @param {any} event
+   */
+  onEvent(event) {
+    if (event.type === 'message' && event.room === this.room) {
+      this.timeline.add([event]);
+    } else if (event.type === 'presence' && event.room === this.room && Array.isArray(event.users)) {
+      this.showPresence(event.users);
+    } else if (event.type === 'error') {
+      say(this.notice, String(event.message ?? 'the server rejected a message'));
+    }
+  }
+
+  /**
+   * @private
+   * @param {string[]} users
+   */
+  showPresence(users) {
+    const me = this.options.session().username;
+    this.onlineCount.textContent = String(users.length);
+    this.presence.replaceChildren(
+      ...users.map((user) =>
+        el('li', { className: user === me ? 'presence own' : 'presence' }, [
+          el('span', { className: 'presence-dot', attrs: { 'aria-hidden': 'true' } }),
+          el('span', { text: user }),
+          ...(user === me ? [el('span', { className: 'own-tag', text: '(you)' })] : []),
+        ]),
+      ),
+    );
+  }
+
+  /**
+   * @private
+   * @param {import('../connection.js').ConnectionState} state
+   */
+  setState(state) {
+    this.status.dataset.state = state.state;
+    delete this.status.dataset.retryMs;
+    if (state.state === 'open') {
+      this.status.textContent = 'Connected';
+    } else if (state.state === 'connecting') {
+      this.status.textContent = 'Connecting…';
+    } else if (state.state === 'reconnecting') {
+      this.status.dataset.retryMs = String(state.retryMs);
+      this.status.textContent = `Disconnected, reconnecting in ${Math.max(1, Math.round(state.retryMs / 1000))} s…`;
+      this.showPresence([]);
+    } else {
+      this.status.textContent = 'Not connected';
+    }
+    this.sendButton.disabled = state.state !== 'open';
+  }
+
+  /**
+   * After attempts that never opened: an expired or rejected token ends the session instead of
+   * retrying forever.
+   * @private
+   * @param {number} failures
+   */
+  async checkSession(failures) {
+    const { token } = this.options.session();
+    if (tokenExpired(token)) return this.options.onSessionEnded('Your session has expired. Please log in again.');
+    if (failures % 3 !== 0) return;
+    try {
+      await api.me(token);
+    } catch (failure) {
+      if (failure instanceof api.ApiError && failure.status === 401) {
+        this.options.onSessionEnded('Your session is no longer valid. Please log in again.');
+      }
+    }
+  }
+
+  /** @private */
+  wireComposer() {
+    const update = () => {
+      const used = this.input.value.length;
+      this.count.textContent = counterText(used, MAX_MESSAGE_CHARS);
+      this.count.classList.toggle('near-limit', used > MAX_MESSAGE_CHARS - 200);
+    };
+    this.input.addEventListener('input', update);
+    this.input.addEventListener('keydown', (/** @type {any} */ event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.form.requestSubmit();
+      }
+    });
+    this.form.addEventListener('submit', (/** @type {any} */ event) => {
+      event.preventDefault();
+      const text = this.input.value.trim();
+      if (text === '') return;
+      if (!this.connection?.send(text)) {
+        say(this.notice, 'Not connected: your message is kept here; send it again once the connection is back.');
+        return;
+      }
+      say(this.notice, '');
+      this.input.value = '';
+      update();
+      this.input.focus();
+    });
+    update();
+  }
+}

@@ -1,0 +1,72 @@
+// The room list (links to `#<room>`) and the "new room" form.
+import * as api from '../api.js';
+import { byId, el, say } from '../dom.js';
+import { ROOM_NAME } from '../format.js';
+
+export class RoomsView {
+  /**
+   * @param {() => string} token the current access token
+   * @param {(room: string) => void} go navigates to a room
+   */
+  constructor(token, go) {
+    this.list = byId('room-list');
+    this.form = byId('room-form');
+    this.input = byId('room-name');
+    this.error = byId('room-error');
+    /** @type {string[]} */
+    this.rooms = [];
+    this.current = '';
+    this.form.addEventListener('submit', async (/** @type {any} */ event) => {
+      event.preventDefault();
+      say(this.error, '');
+      const name = this.input.value.trim();
+      if (!ROOM_NAME.test(name)) {
+        say(this.error, 'Room names are 1–32 characters of a–z, 0–9, “_” or “-”, starting with a letter or digit.');
+        this.input.setAttribute('aria-invalid', 'true');
+        return;
+      }
+      this.input.removeAttribute('aria-invalid');
+      try {
+        await api.createRoom(token(), name);
+        this.input.value = '';
+        await this.refresh();
+        go(name);
+      } catch (failure) {
+        say(this.error, /** @type {Error} */ (failure).message);
+        this.input.setAttribute('aria-invalid', 'true');
+      }
+    });
+  }
+
+  /** Reloads the room list from the server (errors keep the old list). */
+  async refresh() {
+    try {
+      this.rooms = await api.listRooms();
+    } catch {
+      // keep what we have; the connection status tells the user about a server that is away
+    }
+    this.render();
+  }
+
+  /**
+   * Marks the open room.
+   * @param {string} room
+   */
+  select(room) {
+    this.current = room;
+    if (!this.rooms.includes(room)) this.rooms = [...this.rooms, room].sort();
+    this.render();
+  }
+
+  /** @private */
+  render() {
+    const names = this.rooms.includes(this.current) || !this.current ? this.rooms : [...this.rooms, this.current].sort();
+    this.list.replaceChildren(
+      ...names.map((name) => {
+        const link = el('a', { className: 'room-link', text: `#${name}`, attrs: { href: `#${name}` } });
+        if (name === this.current) link.setAttribute('aria-current', 'page');
+        return el('li', {}, [link]);
+      }),
+    );
+  }
+}
