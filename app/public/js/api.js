@@ -50,7 +50,7 @@ async function request(method, path, options = {}) {
 }
 
 /**
- * Registers an account. @returns the access token.
+ * Registers an account and returns its access token.
  * @param {string} username
  * @param {string} password
  * @returns {Promise<string>}
@@ -60,7 +60,7 @@ export async function register(username, password) {
 }
 
 /**
- * Logs in. @returns the access token.
+ * Logs in and returns the access token.
  * @param {string} username
  * @param {string} password
  * @returns {Promise<string>}

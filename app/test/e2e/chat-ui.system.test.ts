@@ -9,9 +9,12 @@ import { eventually, messagesWithText, registerInUi, sendInUi, shownTexts, waitC
 // The chat UI in a real Chromium against the real server. The tests run in order and build on
 // each other: alice and bob register in the first one and keep talking in the later ones.
 
-const suffix = String(process.pid % 100000);
-const ALICE = `alice_${suffix}`;
-const BOB = `bob_${suffix}`;
+// A browser test takes seconds, not jest's default 5 (the per-project testTimeout is not applied).
+jest.setTimeout(60_000);
+
+// Every run has its own fresh database, so plain names are free.
+const ALICE = 'alice';
+const BOB = 'bob';
 const ALICE_TZ = 'Asia/Kolkata';
 const BOB_TZ = 'America/New_York';
 
@@ -143,7 +146,7 @@ test('reload keeps the session and shows the history, oldest first, each message
 });
 
 test('switching rooms isolates conversations', async () => {
-  const side = `side-${suffix}`;
+  const side = 'side-talk';
   await alice.page.locator('#room-form').getByLabel('New room').fill(side);
   await alice.page.getByRole('button', { name: 'Create' }).click();
   await alice.page.waitForURL(`**/#${side}`, { timeout: WAIT_MS });
@@ -233,7 +236,7 @@ test('after a server restart the page reconnects and shows what it missed exactl
 });
 
 async function registerClient(): Promise<{ username: string; token: string }> {
-  const username = `carol_${suffix}`;
+  const username = 'carol';
   const response = await fetch(`${server.origin}/api/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

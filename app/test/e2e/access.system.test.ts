@@ -1,0 +1,159 @@
+import type { Browser } from 'playwright-core';
+import { launchBrowser, openWatchedPage, type PageProblems, type WatchedPage } from './browser';
+import { UiServer } from './server';
+import { eventually, messagesWithText, registerInUi, sendInUi, waitConnected, waitForMessage, WAIT_MS } from './chat-page';
+
+// Signing in and out (with the server's errors shown inline), and the UI used by keyboard alone
+// on a phone-sized screen.
+
+// A browser test takes seconds, not jest's default 5 (the per-project testTimeout is not applied).
+jest.setTimeout(60_000);
+
+let server: UiServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await UiServer.start();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+/** Chromium's own line for a request the server answered with `status` (expected in these tests). */
+const failedRequest = (status: number) => new RegExp(`^Failed to load resource: the server responded with a status of ${status} `);
+
+function expectClean(problems: PageProblems, allowedNetwork: RegExp[] = []): void {
+  expect(problems.app).toEqual([]);
+  expect(problems.csp).toEqual([]);
+  expect(problems.network.filter((line) => !allowedNetwork.some((pattern) => pattern.test(line)))).toEqual([]);
+}
+
+test('auth forms show the server errors inline; log out ends the session; log in restores it', async () => {
+  const watched: WatchedPage = await openWatchedPage(browser);
+  const { page } = watched;
+  const name = 'Dana';
+  await page.goto(`${server.origin}/`);
+  const register = page.locator('#register-form');
+  const login = page.locator('#login-form');
+
+  // client-side check: nothing typed
+  await register.getByRole('button', { name: 'Register' }).click();
+  await expect(register.getByRole('alert').textContent()).resolves.toBe('Please enter a username and a password.');
+
+  // server: 400 with its readable message
+  await register.getByLabel('Username').fill(name);
+  await register.getByLabel('Password').fill('short');
+  await register.getByRole('button', { name: 'Register' }).click();
+  await expect(eventually(() => register.getByRole('alert').textContent(), 'password must be at least 8 characters')).resolves.toBe(
+    'password must be at least 8 characters',
+  );
+  await expect(register.getByLabel('Password').getAttribute('aria-invalid')).resolves.toBe('true');
+
+  await registerInUi(page, name, 'a good long password');
+  await expect(page.locator('#account-name').textContent()).resolves.toBe(name);
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.locator('#auth-view').waitFor({ timeout: WAIT_MS });
+  await expect(page.locator('#auth-notice').textContent()).resolves.toBe('You are logged out.');
+  await expect(page.evaluate<string | null>(`sessionStorage.getItem('shagram.session')`)).resolves.toBeNull();
+  await expect(page.locator('#chat-view').isHidden()).resolves.toBe(true);
+
+  // server: 409, the name is taken (case-insensitively)
+  await register.getByLabel('Username').fill(name.toLowerCase());
+  await register.getByLabel('Password').fill('another long password');
+  await register.getByRole('button', { name: 'Register' }).click();
+  await expect(eventually(() => register.getByRole('alert').textContent(), 'username is already taken')).resolves.toBe('username is already taken');
+
+  // server: 401, wrong password
+  await login.getByLabel('Username').fill(name);
+  await login.getByLabel('Password').fill('not the password');
+  await login.getByRole('button', { name: 'Log in' }).click();
+  await expect(eventually(() => login.getByRole('alert').textContent(), 'wrong username or password')).resolves.toBe('wrong username or password');
+
+  // reload while logged out stays logged out
+  await page.reload();
+  await page.locator('#auth-view').waitFor({ timeout: WAIT_MS });
+
+  // the right password, typed with a different case of the name: the canonical name is shown
+  await login.getByLabel('Username').fill(name.toUpperCase());
+  await login.getByLabel('Password').fill('a good long password');
+  await login.getByRole('button', { name: 'Log in' }).click();
+  await waitConnected(page);
+  await expect(page.locator('#account-name').textContent()).resolves.toBe(name);
+  await expect(page.locator('#login-error').textContent()).resolves.toBe('');
+  await sendInUi(page, 'signed in again');
+  await expect(messagesWithText(page, 'signed in again').getAttribute('class')).resolves.toContain('own');
+
+  expectClean(watched.problems, [failedRequest(400), failedRequest(409), failedRequest(401)]);
+  expect(watched.problems.network).toHaveLength(3);
+  await watched.context.close();
+});
+
+test('a session the server no longer accepts returns to the sign-in screen with a notice', async () => {
+  const watched = await openWatchedPage(browser);
+  const { page } = watched;
+  await page.goto(`${server.origin}/`);
+  await page.locator('#auth-view').waitFor({ timeout: WAIT_MS });
+  const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5IiwiZXhwIjo0MTAyNDQ0ODAwfQ.bm90LWEtc2lnbmF0dXJl';
+  await page.evaluate(`sessionStorage.setItem('shagram.session', JSON.stringify({ token: '${forged}', username: 'mallory' }))`);
+  await page.reload();
+  await page.locator('#auth-view').waitFor({ timeout: WAIT_MS });
+  await expect(page.locator('#auth-notice').textContent()).resolves.toBe('Your session has expired. Please log in again.');
+  await expect(page.evaluate<string | null>(`sessionStorage.getItem('shagram.session')`)).resolves.toBeNull();
+  expectClean(watched.problems, [failedRequest(401)]);
+  await watched.context.close();
+});
+
+test('keyboard alone at phone width: sign up, change room, send; focus visible; no sideways scrolling', async () => {
+  const watched = await openWatchedPage(browser, { viewport: { width: 375, height: 740 }, deviceScaleFactor: 2 });
+  const { page } = watched;
+  await page.goto(`${server.origin}/`);
+  await page.locator('#auth-view').waitFor({ timeout: WAIT_MS });
+
+  // every form control has a label
+  await expect(page.evaluate<number>(`[...document.querySelectorAll('input, textarea')].filter((e) => e.labels.length === 0).length`)).resolves.toBe(0);
+
+  /** Presses Tab until the focused element matches `selector` (bounded). */
+  const tabTo = async (selector: string) => {
+    for (let i = 0; i < 40; i++) {
+      if (await page.evaluate<boolean>(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
+      await page.keyboard.press('Tab');
+    }
+    throw new Error(`Tab never reached ${selector}`);
+  };
+  const focusOutline = () => page.evaluate<string>(`getComputedStyle(document.activeElement).outlineStyle`);
+
+  await tabTo('#register-username');
+  await expect(focusOutline()).resolves.toBe('solid');
+  await page.keyboard.type('Erin');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('a good long password');
+  await page.keyboard.press('Enter');
+  await waitConnected(page);
+  // after signing in the message box has the focus
+  await expect(page.evaluate<string>(`document.activeElement.id`)).resolves.toBe('composer-input');
+
+  await tabTo('a[href="#dev"]');
+  await expect(focusOutline()).resolves.toBe('solid');
+  await page.keyboard.press('Enter');
+  await eventually(() => page.locator('#room-title').textContent(), '#dev');
+  await expect(page.locator('#room-title').textContent()).resolves.toBe('#dev');
+  await waitConnected(page);
+
+  await tabTo('#composer-input');
+  await page.keyboard.type('typed on a phone');
+  await expect(page.locator('#composer-count').textContent()).resolves.toBe('16 / 4000');
+  await page.keyboard.press('Enter');
+  await waitForMessage(page, 'typed on a phone');
+
+  const overflow = await page.evaluate<number>(`document.documentElement.scrollWidth - document.documentElement.clientWidth`);
+  expect(overflow).toBeLessThanOrEqual(0);
+  const box = await messagesWithText(page, 'typed on a phone').boundingBox();
+  expect(box).not.toBeNull();
+  expect(box!.x + box!.width).toBeLessThanOrEqual(375);
+  expectClean(watched.problems);
+  await watched.context.close();
+});
