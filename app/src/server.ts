@@ -14,13 +14,14 @@ import { ChatGateway } from './ws/gateway';
 export interface ShagramServer {
   readonly http: http.Server;
   readonly db: Database.Database;
+  readonly store: Store;
   readonly gateway: ChatGateway;
   readonly logger: Logger;
   /** Starts listening. @returns the bound port. */
   listen(): Promise<number>;
   /**
-   * Graceful stop: /readyz turns 503, no new connections, queued messages are committed and
-   * broadcast, WebSockets close with 1001, then the database is closed.
+   * Graceful stop: /readyz turns 503 and upgrades are refused, queued messages are committed and
+   * broadcast, WebSockets close with 1001, the listener stops, then the database is closed.
    */
   close(): Promise<void>;
 }
@@ -48,6 +49,7 @@ export function createShagramServer(config: Config, logger: Logger = createLogge
   return {
     http: server,
     db,
+    store,
     gateway,
     logger,
     listen: () =>
@@ -60,9 +62,11 @@ export function createShagramServer(config: Config, logger: Logger = createLogge
       }),
     close: () =>
       (closing ??= (async () => {
+        // Readiness fails first (load balancers and probes see 503 while sockets are closing and
+        // new upgrades are refused), then the listener stops and idle keep-alive sockets go.
         draining = true;
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await gateway.close();
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const forced = setTimeout(() => server.closeAllConnections(), 2000);
         await stopped;

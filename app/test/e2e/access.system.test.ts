@@ -157,3 +157,33 @@ test('keyboard alone at phone width: sign up, change room, send; focus visible; 
   expectClean(watched.problems);
   await watched.context.close();
 });
+
+test('the page helpers: backoff from 250 ms capped at 8 s, dated timestamps, room names from the hash', async () => {
+  const watched = await openWatchedPage(browser, { timezoneId: 'UTC' });
+  const { page } = watched;
+  await page.goto(`${server.origin}/`);
+  // The modules are loaded the way the page loads them (same origin, under the CSP).
+  const result = await page.evaluate<{ delays: number[][]; times: string[]; rooms: string[] }>(`(async () => {
+    const { backoffDelay } = await import('/js/backoff.js');
+    const { formatTime, roomFromHash } = await import('/js/format.js');
+    const delays = [0, 1, 2, 3, 4, 5, 6, 30].map((n) => [backoffDelay(n, () => 0), backoffDelay(n, () => 0.999999)]);
+    const now = new Date('2026-11-25T18:00:00Z');
+    const times = [formatTime('2026-11-25T09:05:00.000Z', now), formatTime('2026-11-24T23:59:00.000Z', now), formatTime('not a date', now)];
+    const rooms = ['#dev', '#/dev', '', '#Bad Name', '#%E0%A4%A', '#' + 'a'.repeat(33)].map((hash) => roomFromHash(hash, 'general'));
+    return { delays, times, rooms };
+  })()`);
+  expect(result.delays).toEqual([
+    [188, 250],
+    [375, 500],
+    [750, 1000],
+    [1500, 2000],
+    [3000, 4000],
+    [6000, 8000],
+    [6000, 8000],
+    [6000, 8000],
+  ]);
+  expect(result.times).toEqual(['09:05', '2026-11-24 23:59', '']);
+  expect(result.rooms).toEqual(['dev', 'dev', 'general', 'general', 'general', 'general']);
+  expectClean(watched.problems);
+  await watched.context.close();
+});
