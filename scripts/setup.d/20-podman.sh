@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # System lane (issue 5): podman (runc runtime, netavark + aardvark-dns networking), the docker-compose CLI
-# that talks to podman's Docker-compatible API socket, and debootstrap for the stand-in base images.
+# that talks to podman's Docker-compatible API socket, debootstrap for the stand-in base images,
+# catatonit (`init: true`) and iptables (netavark needs it to wire container networks).
 # Idempotent.
 set -euo pipefail
 need=()
-for pkg in podman runc netavark aardvark-dns catatonit docker-compose debootstrap uidmap; do
+for pkg in podman runc netavark aardvark-dns catatonit iptables docker-compose debootstrap uidmap; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then
