@@ -194,16 +194,17 @@ test('after a server restart the page reconnects and shows what it missed exactl
   // (page functions are strings: this lane's tsconfig has no DOM types)
   await expect(alice.page.evaluate<string>(`JSON.parse(sessionStorage.getItem('shagram.session')).username`)).resolves.toBe(ALICE);
 
+  const carol = await registerClient(); // before the restart: the token outlives it (same secret)
   await server.down();
-  // the page notices and backs off; wait until its next attempt is at least 1.5 s away
+  // the page notices and backs off; wait until its next attempt is at least 2.5 s away, which leaves
+  // ample time for another client to send while the page is still away
   const status = alice.page.locator('#connection');
   const retryMs = async () => ((await status.getAttribute('data-state')) === 'reconnecting' ? Number(await status.getAttribute('data-retry-ms')) : 0);
-  await expect(eventually(async () => (await retryMs()) >= 1500, true)).resolves.toBe(true);
+  await expect(eventually(async () => (await retryMs()) >= 2500, true)).resolves.toBe(true);
   await expect(alice.page.locator('#connection').textContent()).resolves.toMatch(/^Disconnected, reconnecting in \d+ s…$/);
   await expect(alice.page.locator('#composer-send').isDisabled()).resolves.toBe(true);
 
   await server.up(); // same port, same database file
-  const carol = await registerClient();
   const client: ChatClient = await connect(`ws://127.0.0.1:${server.port}`, 'general', { token: carol.token, origin: server.origin, json: true });
   try {
     const missed = ['sent while you were away 1', 'sent while you were away 2'];
