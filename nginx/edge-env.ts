@@ -1,0 +1,53 @@
+/** The variables the edge templates use, with what each one means. */
+export const EDGE_VARIABLES = {
+  CHAT_HOST: 'server name of the chat',
+  JENKINS_HOST: 'server name of Jenkins (and its GitHub webhook)',
+  REGISTRY_HOST: 'server name of Harbor',
+  EDGE_HTTP_PORT: 'port nginx listens on for HTTP (80 in the container)',
+  EDGE_HTTPS_PORT: 'port nginx listens on for HTTPS (443 in the container)',
+  EDGE_APP_UPSTREAM: 'host:port of the chat app',
+  EDGE_JENKINS_UPSTREAM: 'host:port of Jenkins',
+  EDGE_REGISTRY_UPSTREAM: 'host:port of Harbor',
+  EDGE_TLS_CERT: 'certificate chain file (PEM)',
+  EDGE_TLS_KEY: 'private key file (PEM)',
+  EDGE_ACME_WEBROOT: "webroot certbot writes HTTP-01 challenges into",
+} as const;
+
+/** Names of the edge template variables. */
+export type EdgeVariable = keyof typeof EDGE_VARIABLES;
+
+/** Values for every edge template variable. */
+export type EdgeEnv = Record<EdgeVariable, string>;
+
+/** The NGINX_ENVSUBST_FILTER the compose file sets: exactly the edge's variables. */
+export const EDGE_ENVSUBST_FILTER = '^(CHAT_HOST|JENKINS_HOST|REGISTRY_HOST|EDGE_)';
+
+/**
+ * Environment for rendering the templates outside a container (the loopback process test): nginx on
+ * `http`/`https` ports of 127.0.0.1 in front of the app at `app`, Jenkins/Harbor at `jenkins`/`registry`. Pure.
+ */
+export function loopbackEdgeEnv(options: {
+  httpPort: number;
+  httpsPort: number;
+  app: string;
+  jenkins: string;
+  registry: string;
+  tlsDir: string;
+  webroot: string;
+  hosts?: { chat: string; jenkins: string; registry: string };
+}): EdgeEnv {
+  const hosts = options.hosts ?? { chat: 'chat.shagram.test', jenkins: 'jenkins.shagram.test', registry: 'registry.shagram.test' };
+  return {
+    CHAT_HOST: hosts.chat,
+    JENKINS_HOST: hosts.jenkins,
+    REGISTRY_HOST: hosts.registry,
+    EDGE_HTTP_PORT: `127.0.0.1:${options.httpPort}`,
+    EDGE_HTTPS_PORT: `127.0.0.1:${options.httpsPort}`,
+    EDGE_APP_UPSTREAM: options.app,
+    EDGE_JENKINS_UPSTREAM: options.jenkins,
+    EDGE_REGISTRY_UPSTREAM: options.registry,
+    EDGE_TLS_CERT: `${options.tlsDir}/fullchain.pem`,
+    EDGE_TLS_KEY: `${options.tlsDir}/privkey.pem`,
+    EDGE_ACME_WEBROOT: options.webroot,
+  };
+}
