@@ -1,0 +1,49 @@
+import path from 'node:path';
+import type { TargetName } from './options';
+import { BENCH_ORIGIN } from './client-spec';
+
+/** How to start one target server: node arguments, environment and the path that says "ready". */
+export interface Launch {
+  nodeArgs: string[];
+  env: Record<string, string>;
+  readyPath: string;
+  /** History endpoint for a room, when the target has one. */
+  historyPath?: (room: string) => string;
+}
+
+/** Environment the bench gives Shagram, beyond PORT and DATABASE_PATH. Limits are lifted so they never cap the load. */
+export const SHAGRAM_BENCH_ENV = {
+  NODE_ENV: 'production',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  AUTH_RATE_LIMIT: '100000/60',
+  MESSAGE_RATE_LIMIT: '1000000/1',
+  WS_ALLOWED_ORIGINS: BENCH_ORIGIN,
+} as const;
+
+/**
+ * Plans a target's start: Shagram from its production build with a fresh database and its
+ * normal durability; the peers from bench/peers under tsx (`node --import tsx`, one process).
+ * @param jwtSecret a random secret for this run (Shagram in production mode requires one)
+ */
+export function planLaunch(name: TargetName, port: number, dataDir: string, shagramEntry: string, jwtSecret: string): Launch {
+  const history = (room: string) => `/api/messages/${encodeURIComponent(room)}`;
+  switch (name) {
+    case 'shagram':
+      return {
+        nodeArgs: [shagramEntry],
+        env: { ...SHAGRAM_BENCH_ENV, PORT: String(port), DATABASE_PATH: path.join(dataDir, 'shagram.db'), JWT_SECRET: jwtSecret },
+        readyPath: '/readyz',
+        historyPath: history,
+      };
+    case 'ws-broadcast':
+      return { nodeArgs: ['--import', 'tsx', 'bench/peers/ws-broadcast.ts'], env: { PORT: String(port), HOST: '127.0.0.1' }, readyPath: '/healthz' };
+    case 'socketio-sqlite':
+      return {
+        nodeArgs: ['--import', 'tsx', 'bench/peers/socketio-sqlite.ts'],
+        env: { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: path.join(dataDir, 'socketio.db') },
+        readyPath: '/healthz',
+        historyPath: history,
+      };
+  }
+}

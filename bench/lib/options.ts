@@ -1,0 +1,145 @@
+import { parseArgs } from 'node:util';
+
+/** Names of the servers the harness can run. */
+export const TARGET_NAMES = ['shagram', 'ws-broadcast', 'socketio-sqlite'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+/** Names of the workloads. */
+export const WORKLOAD_NAMES = ['fanout', 'scale', 'history'] as const;
+export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+
+/** Every parameter of one bench run. Durations are seconds. */
+export interface BenchOptions {
+  targets: TargetName[];
+  workloads: WorkloadName[];
+  /** fan-out: rooms, clients per room, total senders, messages in flight per sender, text length. */
+  rooms: number;
+  clients: number;
+  senders: number;
+  inflight: number;
+  messageBytes: number;
+  warmup: number;
+  duration: number;
+  /** Load-client child processes per workload. */
+  loadProcs: number;
+  /** scale: idle authenticated connections at the end of the ramp, ramp steps, rooms they spread over, settle time per step. */
+  scaleConnections: number;
+  scaleSteps: number;
+  scaleRooms: number;
+  scaleSettle: number;
+  /** Connection attempts in flight per load process while connecting. */
+  connectConcurrency: number;
+  /** history: autocannon connections, duration, messages seeded into the room first. */
+  historyConnections: number;
+  historyDuration: number;
+  historySeed: number;
+  /** Results folder (JSON + SVG). */
+  out: string;
+  /** Shagram's production entry point. */
+  shagramEntry: string;
+  help: boolean;
+}
+
+interface Spec {
+  key: keyof BenchOptions;
+  flag: string;
+  kind: 'int' | 'seconds' | 'list' | 'string';
+  default: string;
+  help: string;
+}
+
+/** The flags, their defaults (which finish in under 3 minutes on 2 cores) and their help. */
+export const SPECS: readonly Spec[] = [
+  { key: 'targets', flag: 'targets', kind: 'list', default: TARGET_NAMES.join(','), help: 'servers to measure (comma-separated)' },
+  { key: 'workloads', flag: 'workloads', kind: 'list', default: WORKLOAD_NAMES.join(','), help: 'workloads to run (comma-separated)' },
+  { key: 'rooms', flag: 'rooms', kind: 'int', default: '10', help: 'fan-out: rooms (R)' },
+  { key: 'clients', flag: 'clients', kind: 'int', default: '20', help: 'fan-out: clients per room (C), senders included' },
+  { key: 'senders', flag: 'senders', kind: 'int', default: '40', help: 'fan-out: senders in all (S), spread over the rooms' },
+  { key: 'inflight', flag: 'inflight', kind: 'int', default: '1', help: 'fan-out: messages in flight per sender (closed loop)' },
+  { key: 'messageBytes', flag: 'message-bytes', kind: 'int', default: '100', help: 'fan-out: characters of text per message' },
+  { key: 'warmup', flag: 'warmup', kind: 'seconds', default: '2', help: 'fan-out: seconds of load before measuring' },
+  { key: 'duration', flag: 'duration', kind: 'seconds', default: '10', help: 'fan-out: seconds measured' },
+  { key: 'loadProcs', flag: 'load-procs', kind: 'int', default: '2', help: 'load-client child processes' },
+  { key: 'scaleConnections', flag: 'scale-connections', kind: 'int', default: '5000', help: 'scale: idle authenticated connections (N)' },
+  { key: 'scaleSteps', flag: 'scale-steps', kind: 'int', default: '5', help: 'scale: ramp steps (RSS sampled after each)' },
+  { key: 'scaleRooms', flag: 'scale-rooms', kind: 'int', default: '50', help: 'scale: rooms the connections spread over' },
+  { key: 'scaleSettle', flag: 'scale-settle', kind: 'seconds', default: '1.5', help: 'scale: seconds to settle before each RSS sample' },
+  { key: 'connectConcurrency', flag: 'connect-concurrency', kind: 'int', default: '100', help: 'connection attempts in flight per load process' },
+  { key: 'historyConnections', flag: 'history-connections', kind: 'int', default: '20', help: 'history: autocannon connections' },
+  { key: 'historyDuration', flag: 'history-duration', kind: 'seconds', default: '8', help: 'history: seconds under autocannon' },
+  { key: 'historySeed', flag: 'history-seed', kind: 'int', default: '100', help: 'history: messages sent into the room first' },
+  { key: 'out', flag: 'out', kind: 'string', default: 'bench/results', help: 'results folder' },
+  { key: 'shagramEntry', flag: 'shagram-entry', kind: 'string', default: 'app/dist/main.js', help: "Shagram's production build entry" },
+];
+
+/** Thrown for an invalid flag; the message names it. */
+export class OptionsError extends Error {}
+
+function pickList<T extends string>(flag: string, raw: string, allowed: readonly T[]): T[] {
+  const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) throw new OptionsError(`--${flag} needs at least one of ${allowed.join(', ')}`);
+  for (const item of items) {
+    if (!allowed.includes(item as T)) throw new OptionsError(`--${flag}: unknown "${item}" (one of ${allowed.join(', ')})`);
+  }
+  return [...new Set(items)] as T[];
+}
+
+/**
+ * Parses command-line flags into complete options (defaults filled in).
+ * @throws OptionsError for an unknown flag or a value out of range.
+ */
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        ...Object.fromEntries(SPECS.map((spec) => [spec.flag, { type: 'string' as const }])),
+      },
+    });
+  } catch (error) {
+    throw new OptionsError((error as Error).message);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const result: Record<string, unknown> = { help: values.help === true };
+  for (const spec of SPECS) {
+    const raw = (values[spec.flag] as string | undefined) ?? spec.default;
+    switch (spec.kind) {
+      case 'int': {
+        if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new OptionsError(`--${spec.flag} must be a whole number ≥ 1, got "${raw}"`);
+        result[spec.key] = Number(raw);
+        break;
+      }
+      case 'seconds': {
+        const n = Number(raw);
+        if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new OptionsError(`--${spec.flag} must be a number of seconds ≥ 0, got "${raw}"`);
+        result[spec.key] = n;
+        break;
+      }
+      case 'list':
+        result[spec.key] = spec.key === 'targets' ? pickList(spec.flag, raw, TARGET_NAMES) : pickList(spec.flag, raw, WORKLOAD_NAMES);
+        break;
+      default:
+        if (raw.trim() === '') throw new OptionsError(`--${spec.flag} must not be empty`);
+        result[spec.key] = raw;
+    }
+  }
+  const options = result as unknown as BenchOptions;
+  if (options.senders > options.rooms * options.clients) {
+    throw new OptionsError(`--senders (${options.senders}) cannot exceed rooms × clients (${options.rooms * options.clients})`);
+  }
+  if (options.duration <= 0) throw new OptionsError('--duration must be more than 0 seconds');
+  if (options.historyDuration < 1) throw new OptionsError('--history-duration must be at least 1 second');
+  return options;
+}
+
+/** The `--help` text, generated from the flag table. */
+export function helpText(): string {
+  const lines = ['Usage: npm run bench -- [flags]', '', 'Measures Shagram against a bare ws broadcast server and socket.io + SQLite on loopback.', ''];
+  for (const spec of SPECS) lines.push(`  --${spec.flag.padEnd(22)} ${spec.help} (default ${spec.default})`);
+  lines.push(`  --${'help'.padEnd(22)} this text`);
+  return lines.join('\n');
+}
