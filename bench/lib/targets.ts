@@ -82,6 +82,6 @@ export async function startTarget(name: TargetName, workDir: string, shagramEntr
     };
   } catch (error) {
     await stop();
-    throw new Error(`${name}: ${(error as Error).message}`);
+    throw new Error(`${name}: ${(error as Error).message}`, { cause: error });
   }
 }
