@@ -1,0 +1,194 @@
+/**
+ * The program's whole configuration, parsed in one pure step: a missing or invalid key fails `pulumi up` at once
+ * with a message naming the key (`shagram:<key>` or `yandex:<key>`), before any resource is registered.
+ */
+import { z } from 'zod';
+
+/** Thrown for a missing or invalid configuration key; the message names the key. */
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Keys whose values are secrets: they must be set with `pulumi config set --secret`. */
+export const SECRET_KEYS = [
+  'shagram:sshPrivateKey',
+  'shagram:jwtSecret',
+  'shagram:harborAdminPassword',
+  'shagram:jenkinsAdminPassword',
+  'shagram:harborRobotSecret',
+] as const;
+
+/** Virtual-machine sizing (Yandex target only). */
+export interface VmConfig {
+  platformId: string;
+  cores: number;
+  memoryGb: number;
+  coreFraction: number;
+  diskGb: number;
+  diskType: string;
+  preemptible: boolean;
+  imageFamily: string;
+}
+
+/** Where the stacks run: a VPS this program creates in Yandex Cloud, or an existing host reached over SSH. */
+export type Target =
+  | { kind: 'yandex'; folderId: string; zone: string; adminCidrs: string[]; subnetCidr: string; vm: VmConfig; sshPublicKey: string }
+  | { kind: 'existing'; host: string };
+
+/** Secret values from config; absent ones are generated with @pulumi/random by the program. */
+export interface SecretConfig {
+  sshPrivateKey: string;
+  jwtSecret?: string;
+  harborAdminPassword?: string;
+  jenkinsAdminPassword?: string;
+  harborRobotSecret?: string;
+}
+
+/** The parsed configuration. */
+export interface InfraConfig {
+  target: Target;
+  sshUser: string;
+  sshPort: number;
+  chatHost: string;
+  jenkinsHost: string;
+  registryHost: string;
+  letsencryptEmail?: string;
+  imageTag: string;
+  pushImage: boolean;
+  secrets: SecretConfig;
+}
+
+/** Everything `parseConfig` reads: the flat config map, which keys are secret, and the process environment. */
+export interface ConfigSource {
+  values: Record<string, string | undefined>;
+  secretKeys: ReadonlySet<string>;
+  env: Record<string, string | undefined>;
+}
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const CIDR4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const GIT_SHA = /^[0-9a-f]{7,40}$/;
+const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+const hostname = z.string().toLowerCase().regex(HOSTNAME, 'must be a DNS name such as chat.example.com');
+const intString = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const boolString = z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true');
+/** A secret that is written into a compose `.env` line in single quotes: no quote, no newline. */
+const envSecret = (minLength: number) =>
+  z
+    .string()
+    .min(minLength, `must be at least ${minLength} characters`)
+    .refine((v) => !/['\n\r]/.test(v), 'must not contain a single quote or a line break');
+
+function jsonList(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  }
+}
+
+const cidrList = z
+  .array(z.string().regex(CIDR4, 'must be IPv4 CIDRs such as 203.0.113.7/32'))
+  .min(1, 'must list at least one CIDR')
+  .refine((l) => !l.some((c) => c.endsWith('/0')), 'must not open SSH to the whole internet (a /0 CIDR)');
+
+/** One key's schema, its default (applied when absent) and whether it must be a secret. */
+interface KeySpec<T> {
+  schema: z.ZodType<T, string>;
+  default?: string;
+}
+
+function read<T>(src: ConfigSource, key: string, spec: KeySpec<T>): T {
+  const raw = src.values[key] ?? spec.default;
+  if (raw === undefined || raw === '') {
+    throw new ConfigError(key, `is required (pulumi config set ${key}${SECRET_KEYS.includes(key as never) ? ' --secret' : ''} <value>)`);
+  }
+  if (SECRET_KEYS.includes(key as never) && src.values[key] !== undefined && !src.secretKeys.has(key)) {
+    throw new ConfigError(key, `is a secret: set it with pulumi config set --secret ${key}`);
+  }
+  const parsed = spec.schema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(key, parsed.error.issues[0]?.message ?? 'is invalid');
+  return parsed.data;
+}
+
+function readOptional<T>(src: ConfigSource, key: string, schema: z.ZodType<T, string>): T | undefined {
+  return src.values[key] === undefined || src.values[key] === '' ? undefined : read(src, key, { schema });
+}
+
+/**
+ * Parses and validates the whole configuration (pure). Throws `ConfigError` naming the first bad key.
+ * The image tag comes from `shagram:imageTag`, else the environment (`SHAGRAM_IMAGE_TAG`, then `GIT_COMMIT`
+ * as Jenkins sets it), shortened to 12 characters.
+ */
+export function parseConfig(src: ConfigSource): InfraConfig {
+  const kind = read(src, 'shagram:target', { schema: z.enum(['yandex', 'existing'], 'must be "yandex" or "existing"') });
+  const sshUser = read(src, 'shagram:sshUser', { schema: z.string().regex(USER, 'must be a Linux user name'), default: 'deploy' });
+
+  let target: Target;
+  if (kind === 'yandex') {
+    const folderId = read(src, 'yandex:folderId', { schema: z.string().regex(/^[a-z0-9]{20}$/, 'must be a Yandex folder id (20 characters)') });
+    const zone = read(src, 'yandex:zone', { schema: z.string().regex(/^ru-central1-[a-d]$/, 'must be a zone such as ru-central1-a'), default: 'ru-central1-a' });
+    const adminCidrs = read(src, 'shagram:adminCidrs', { schema: z.string().transform(jsonList).pipe(cidrList) });
+    const subnetCidr = read(src, 'shagram:subnetCidr', { schema: z.string().regex(CIDR4, 'must be an IPv4 CIDR'), default: '10.10.0.0/24' });
+    const coreFraction = read(src, 'shagram:vmCoreFraction', {
+      schema: z.enum(['5', '20', '50', '100'], 'must be one of 5, 20, 50, 100').transform(Number),
+      default: '100',
+    });
+    const vm: VmConfig = {
+      platformId: read(src, 'shagram:vmPlatformId', { schema: z.string().regex(/^standard-v[1-3]$/, 'must be standard-v1, standard-v2 or standard-v3'), default: 'standard-v3' }),
+      cores: read(src, 'shagram:vmCores', { schema: intString(2, 32), default: '2' }),
+      memoryGb: read(src, 'shagram:vmMemoryGb', { schema: intString(2, 128), default: '4' }),
+      coreFraction,
+      diskGb: read(src, 'shagram:vmDiskGb', { schema: intString(20, 2048), default: '40' }),
+      diskType: read(src, 'shagram:vmDiskType', { schema: z.enum(['network-hdd', 'network-ssd'], 'must be network-hdd or network-ssd'), default: 'network-ssd' }),
+      preemptible: read(src, 'shagram:vmPreemptible', { schema: boolString, default: 'false' }),
+      imageFamily: read(src, 'shagram:vmImageFamily', { schema: z.string().regex(/^ubuntu-\d{4}-lts$/, 'must be an Ubuntu LTS image family such as ubuntu-2404-lts'), default: 'ubuntu-2404-lts' }),
+    };
+    const sshPublicKey = read(src, 'shagram:sshPublicKey', {
+      schema: z.string().trim().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\n]*)?$/, 'must be one OpenSSH public key line'),
+    });
+    target = { kind, folderId, zone, adminCidrs, subnetCidr, vm, sshPublicKey };
+  } else {
+    const host = read(src, 'shagram:host', { schema: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be a host name or IP address') });
+    target = { kind, host };
+  }
+
+  const envTag = src.env.SHAGRAM_IMAGE_TAG || src.env.GIT_COMMIT;
+  const imageTag = read(src, 'shagram:imageTag', {
+    schema: z.string().toLowerCase().regex(GIT_SHA, 'must be a git commit SHA (7-40 hex digits)').transform((s) => s.slice(0, 12)),
+    default: envTag,
+  });
+
+  return {
+    target,
+    sshUser,
+    sshPort: read(src, 'shagram:sshPort', { schema: intString(1, 65535), default: '22' }),
+    chatHost: read(src, 'shagram:chatHost', { schema: hostname }),
+    jenkinsHost: read(src, 'shagram:jenkinsHost', { schema: hostname }),
+    registryHost: read(src, 'shagram:registryHost', { schema: hostname }),
+    letsencryptEmail: readOptional(src, 'shagram:letsencryptEmail', z.email('must be an e-mail address')),
+    imageTag,
+    pushImage: read(src, 'shagram:pushImage', { schema: boolString, default: 'true' }),
+    secrets: {
+      sshPrivateKey: read(src, 'shagram:sshPrivateKey', {
+        schema: z.string().refine((v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v), 'must be a PEM/OpenSSH private key'),
+      }),
+      jwtSecret: readOptional(src, 'shagram:jwtSecret', envSecret(32)),
+      harborAdminPassword: readOptional(src, 'shagram:harborAdminPassword', envSecret(12)),
+      jenkinsAdminPassword: readOptional(src, 'shagram:jenkinsAdminPassword', envSecret(12)),
+      harborRobotSecret: readOptional(src, 'shagram:harborRobotSecret', envSecret(16)),
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/** The whole platform: the host (a new Yandex VPS or an existing one), then harbor → image → jenkins → shagram. */
+import type { types } from '@pulumi/command';
+import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
+import { join } from 'node:path';
+import { AppImage } from './components/app-image';
+import { ComposeStack } from './components/compose-stack';
+import { HostReady } from './components/host-ready';
+import { YandexVps } from './components/yandex-vps';
+import type { InfraConfig } from './config';
+import { cloudInitDocument } from './plan/cloud-init';
+import { renderEnvFile } from './plan/env-file';
+import { buildStackBundle } from './plan/stack-bundle';
+import { appImageName, HOST_BASE_DIR, STACK_SOURCE_DIRS, stackDeployOptions, stackEnv, type EnvInputs, type StackName } from './plan/stacks';
+
+/** Where the program finds the repository and writes the stacks' clean upload folders. */
+export interface PlatformPaths {
+  /** Repository root (build context of the app image). */
+  repoRoot: string;
+  /** Folder for the upload bundles (git-ignored `.stacks-tmp/`). */
+  bundleRoot: string;
+  /** Source folder of each stack; defaults to the repository's (decisions.md). */
+  stackDirs?: Partial<Record<StackName, string>>;
+}
+
+/** The stack outputs: none of them is a secret. */
+export interface PlatformOutputs {
+  publicIp: pulumi.Output<string>;
+  chatUrl: pulumi.Output<string>;
+  jenkinsUrl: pulumi.Output<string>;
+  registryHost: pulumi.Output<string>;
+  appImage: pulumi.Output<string>;
+}
+
+/** Handles the tests inspect. */
+export interface Platform {
+  outputs: PlatformOutputs;
+  vps?: YandexVps;
+  ready: HostReady;
+  image?: AppImage;
+  stacks: Record<StackName, ComposeStack>;
+}
+
+function password(name: string, length: number): pulumi.Output<string> {
+  return new random.RandomPassword(name, { length, special: false, minUpper: 2, minLower: 2, minNumeric: 2 }).result;
+}
+
+/** Registers every resource of the platform for a parsed configuration. */
+export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform {
+  const s = cfg.secrets;
+  const secretOr = (value: string | undefined, name: string, length: number): pulumi.Output<string> =>
+    value !== undefined ? pulumi.secret(value) : password(name, length);
+
+  const secrets = {
+    jwtSecret: secretOr(s.jwtSecret, 'jwt-secret', 48),
+    harborAdminPassword: secretOr(s.harborAdminPassword, 'harbor-admin-password', 24),
+    harborDbPassword: password('harbor-db-password', 24),
+    jenkinsAdminPassword: secretOr(s.jenkinsAdminPassword, 'jenkins-admin-password', 24),
+    harborRobotSecret: secretOr(s.harborRobotSecret, 'harbor-robot-secret', 32),
+    githubWebhookSecret: password('github-webhook-secret', 40),
+  };
+
+  // The host.
+  let vps: YandexVps | undefined;
+  let host: pulumi.Output<string>;
+  if (cfg.target.kind === 'yandex') {
+    const t = cfg.target;
+    vps = new YandexVps('shagram', {
+      folderId: t.folderId,
+      zone: t.zone,
+      adminCidrs: t.adminCidrs,
+      subnetCidr: t.subnetCidr,
+      vm: t.vm,
+      cloudInit: cloudInitDocument({ deployUser: cfg.sshUser, sshPublicKey: t.sshPublicKey, baseDir: HOST_BASE_DIR }),
+    });
+    host = vps.publicIp;
+  } else {
+    host = pulumi.output(cfg.target.host);
+  }
+  const connection: pulumi.Input<types.input.remote.ConnectionArgs> = {
+    host,
+    port: cfg.sshPort,
+    user: cfg.sshUser,
+    privateKey: pulumi.secret(cfg.secrets.sshPrivateKey),
+    dialErrorLimit: 60,
+    perDialTimeout: 30,
+  };
+  const ready = new HostReady('host', { connection, triggers: vps ? [vps.instance.id] : [] }, vps ? { dependsOn: [vps] } : undefined);
+
+  const imageRef = appImageName(cfg.registryHost, cfg.imageTag);
+  const env = (name: StackName, appImage: pulumi.Input<string>): pulumi.Output<string> =>
+    pulumi
+      .all({ ...secrets, appImage })
+      .apply((v) => renderEnvFile(stackEnv(name, { ...(v as Omit<EnvInputs, 'chatHost' | 'jenkinsHost' | 'registryHost'>), chatHost: cfg.chatHost, jenkinsHost: cfg.jenkinsHost, registryHost: cfg.registryHost, letsencryptEmail: cfg.letsencryptEmail })));
+
+  const stack = (name: StackName, appImage: pulumi.Input<string>, dependsOn: pulumi.Resource[], imageTag?: string): ComposeStack => {
+    const src = paths.stackDirs?.[name] ?? join(paths.repoRoot, STACK_SOURCE_DIRS[name]);
+    return new ComposeStack(
+      name,
+      { connection, deploy: stackDeployOptions(name), bundle: buildStackBundle(src, join(paths.bundleRoot, name)), envContent: env(name, appImage), imageTag },
+      { dependsOn },
+    );
+  };
+
+  // harbor → image push → jenkins → shagram (the Shagram stack deploys exactly the pushed tag).
+  const harbor = stack('harbor', imageRef, [ready]);
+  let image: AppImage | undefined;
+  let appImage: pulumi.Output<string>;
+  if (cfg.pushImage) {
+    image = new AppImage(
+      'app',
+      { imageName: imageRef, registryHost: cfg.registryHost, context: paths.repoRoot, username: 'admin', password: secrets.harborAdminPassword },
+      { dependsOn: [harbor] },
+    );
+    appImage = image.imageName;
+  } else {
+    appImage = pulumi.output(imageRef);
+  }
+  const jenkins = stack('jenkins', appImage, image ? [image] : [harbor]);
+  const shagram = stack('shagram', appImage, [jenkins, ...(image ? [image] : [])], cfg.imageTag);
+
+  return {
+    vps,
+    ready,
+    image,
+    stacks: { harbor, jenkins, shagram },
+    outputs: {
+      publicIp: host,
+      chatUrl: pulumi.output(`https://${cfg.chatHost}/`),
+      jenkinsUrl: pulumi.output(`https://${cfg.jenkinsHost}/`),
+      registryHost: pulumi.output(cfg.registryHost),
+      appImage,
+    },
+  };
+}

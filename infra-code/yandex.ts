@@ -1,0 +1,163 @@
+/**
+ * Typed binding for exactly the Yandex Cloud resources and the one function this program uses.
+ *
+ * Why this file exists: `@pulumi/yandex` (the bridged Terraform provider, resource plugin `yandex` v0.13.0) is not
+ * published on the npm registry, so there is no generated SDK to import. These classes register resources with the
+ * provider's own type tokens and pin `version: "0.13.0"`, so `pulumi up` installs the `yandex` resource plugin by
+ * itself and the engine treats them exactly like the generated SDK's resources. Property names and types follow the
+ * provider's package schema (infra-code/test/fixtures/yandex-provider-0.13.0-subset.json); the unit tests validate
+ * every registered input against that schema. A generated SDK (`pulumi package gen-sdk`) can replace this one file.
+ */
+import * as pulumi from '@pulumi/pulumi';
+
+/** The Yandex resource plugin version every resource and invoke pins. */
+export const YANDEX_PROVIDER_VERSION = '0.13.0';
+
+type In<T> = pulumi.Input<T>;
+
+function withVersion(opts?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+  return pulumi.mergeOptions(opts, { version: YANDEX_PROVIDER_VERSION });
+}
+
+/** Inputs of `yandex:index/vpcNetwork:VpcNetwork`. */
+export interface VpcNetworkArgs {
+  name?: In<string>;
+  folderId?: In<string>;
+  labels?: In<Record<string, In<string>>>;
+}
+
+/** A VPC network. */
+export class VpcNetwork extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/vpcNetwork:VpcNetwork';
+  declare readonly name: pulumi.Output<string>;
+  /** Registers the network. */
+  constructor(name: string, args: VpcNetworkArgs = {}, opts?: pulumi.CustomResourceOptions) {
+    super(VpcNetwork.__pulumiType, name, { ...args }, withVersion(opts));
+  }
+}
+
+/** Inputs of `yandex:index/vpcSubnet:VpcSubnet`. */
+export interface VpcSubnetArgs {
+  networkId: In<string>;
+  v4CidrBlocks: In<In<string>[]>;
+  zone?: In<string>;
+  name?: In<string>;
+  folderId?: In<string>;
+  labels?: In<Record<string, In<string>>>;
+}
+
+/** A subnet of a VPC network in one zone. */
+export class VpcSubnet extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/vpcSubnet:VpcSubnet';
+  declare readonly zone: pulumi.Output<string>;
+  /** Registers the subnet. */
+  constructor(name: string, args: VpcSubnetArgs, opts?: pulumi.CustomResourceOptions) {
+    super(VpcSubnet.__pulumiType, name, { ...args }, withVersion(opts));
+  }
+}
+
+/** One ingress or egress rule of a security group (schema types VpcSecurityGroupIngress / VpcSecurityGroupEgress). */
+export interface VpcSecurityGroupRule {
+  protocol: In<string>;
+  port?: In<number>;
+  fromPort?: In<number>;
+  toPort?: In<number>;
+  v4CidrBlocks?: In<In<string>[]>;
+  v6CidrBlocks?: In<In<string>[]>;
+  predefinedTarget?: In<string>;
+  securityGroupId?: In<string>;
+  labels?: In<Record<string, In<string>>>;
+}
+
+/** Inputs of `yandex:index/vpcSecurityGroup:VpcSecurityGroup`. */
+export interface VpcSecurityGroupArgs {
+  networkId: In<string>;
+  ingresses?: In<In<VpcSecurityGroupRule>[]>;
+  egresses?: In<In<VpcSecurityGroupRule>[]>;
+  name?: In<string>;
+  folderId?: In<string>;
+  labels?: In<Record<string, In<string>>>;
+}
+
+/** A security group: a stateful firewall attached to network interfaces. */
+export class VpcSecurityGroup extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/vpcSecurityGroup:VpcSecurityGroup';
+  declare readonly ingresses: pulumi.Output<VpcSecurityGroupRule[]>;
+  /** Registers the security group. */
+  constructor(name: string, args: VpcSecurityGroupArgs, opts?: pulumi.CustomResourceOptions) {
+    super(VpcSecurityGroup.__pulumiType, name, { ...args }, withVersion(opts));
+  }
+}
+
+/** Inputs of `yandex:index/vpcAddress:VpcAddress`. */
+export interface VpcAddressArgs {
+  externalIpv4Address?: In<{ zoneId?: In<string>; ddosProtectionProvider?: In<string>; outgoingSmtpCapability?: In<string> }>;
+  name?: In<string>;
+  folderId?: In<string>;
+  labels?: In<Record<string, In<string>>>;
+}
+
+/** A reserved (static) public IP address. */
+export class VpcAddress extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/vpcAddress:VpcAddress';
+  declare readonly externalIpv4Address: pulumi.Output<{ address: string; zoneId: string }>;
+  /** Registers the address. */
+  constructor(name: string, args: VpcAddressArgs = {}, opts?: pulumi.CustomResourceOptions) {
+    super(VpcAddress.__pulumiType, name, { ...args }, withVersion(opts));
+  }
+}
+
+/** Inputs of `yandex:index/computeInstance:ComputeInstance` (the subset used here). */
+export interface ComputeInstanceArgs {
+  resources: In<{ cores: In<number>; memory: In<number>; coreFraction?: In<number> }>;
+  bootDisk: In<{
+    autoDelete?: In<boolean>;
+    initializeParams?: In<{ imageId?: In<string>; size?: In<number>; type?: In<string>; name?: In<string> }>;
+  }>;
+  networkInterfaces: In<
+    In<{ subnetId: In<string>; nat?: In<boolean>; natIpAddress?: In<string>; securityGroupIds?: In<In<string>[]>; ipv4?: In<boolean> }>[]
+  >;
+  schedulingPolicy?: In<{ preemptible?: In<boolean> }>;
+  metadata?: In<Record<string, In<string>>>;
+  platformId?: In<string>;
+  zone?: In<string>;
+  name?: In<string>;
+  hostname?: In<string>;
+  folderId?: In<string>;
+  allowStoppingForUpdate?: In<boolean>;
+  labels?: In<Record<string, In<string>>>;
+}
+
+/** A virtual machine. */
+export class ComputeInstance extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/computeInstance:ComputeInstance';
+  declare readonly networkInterfaces: pulumi.Output<{ natIpAddress: string; ipAddress: string }[]>;
+  /** Registers the instance. */
+  constructor(name: string, args: ComputeInstanceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(ComputeInstance.__pulumiType, name, { ...args }, withVersion(opts));
+  }
+}
+
+/** Token of the image lookup function. */
+export const GET_COMPUTE_IMAGE = 'yandex:index/getComputeImage:getComputeImage';
+
+/** Inputs of `getComputeImage`. */
+export interface GetComputeImageArgs {
+  family?: string;
+  folderId?: string;
+  imageId?: string;
+  name?: string;
+}
+
+/** The fields of the `getComputeImage` result this program reads. */
+export interface GetComputeImageResult {
+  id: string;
+  imageId: string;
+  family: string;
+  minDiskSize: number;
+}
+
+/** Looks up an image (for example the newest of a public family such as `ubuntu-2404-lts`, folder `standard-images`). */
+export function getComputeImageOutput(args: GetComputeImageArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetComputeImageResult> {
+  return pulumi.runtime.invokeOutput<GetComputeImageResult>(GET_COMPUTE_IMAGE, { ...args }, { ...opts, version: YANDEX_PROVIDER_VERSION });
+}
