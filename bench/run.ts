@@ -31,7 +31,7 @@ function openFilesLimit(): string {
 async function runTarget(name: TargetName, options: BenchOptions, workDir: string): Promise<TargetResults> {
   const results: TargetResults = { errors: [] };
   log(`== ${name}: starting`);
-  const target = await startTarget(name, workDir, options.shagramEntry);
+  const target = await startTarget(name, workDir, options.shagramEntry, options.shagramNodeArgs);
   try {
     // Scale first, on the fresh process, so its RSS baseline is clean.
     for (const workload of ['scale', 'fanout', 'history'] as const) {

@@ -26,12 +26,12 @@ export const SHAGRAM_BENCH_ENV = {
  * normal durability; the peers from bench/peers under tsx (`node --import tsx`, one process).
  * @param jwtSecret a random secret for this run (Shagram in production mode requires one)
  */
-export function planLaunch(name: TargetName, port: number, dataDir: string, shagramEntry: string, jwtSecret: string): Launch {
+export function planLaunch(name: TargetName, port: number, dataDir: string, shagramEntry: string, jwtSecret: string, shagramNodeArgs: string[] = []): Launch {
   const history = (room: string) => `/api/messages/${encodeURIComponent(room)}`;
   switch (name) {
     case 'shagram':
       return {
-        nodeArgs: [shagramEntry],
+        nodeArgs: [...shagramNodeArgs, shagramEntry],
         env: { ...SHAGRAM_BENCH_ENV, PORT: String(port), DATABASE_PATH: path.join(dataDir, 'shagram.db'), JWT_SECRET: jwtSecret },
         readyPath: '/readyz',
         historyPath: history,

@@ -37,13 +37,15 @@ export interface BenchOptions {
   out: string;
   /** Shagram's production entry point. */
   shagramEntry: string;
+  /** Extra node flags for the Shagram process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+  shagramNodeArgs: string[];
   help: boolean;
 }
 
 interface Spec {
   key: keyof BenchOptions;
   flag: string;
-  kind: 'int' | 'seconds' | 'list' | 'string';
+  kind: 'int' | 'seconds' | 'list' | 'string' | 'args';
   default: string;
   help: string;
 }
@@ -70,6 +72,7 @@ export const SPECS: readonly Spec[] = [
   { key: 'historySeed', flag: 'history-seed', kind: 'int', default: '100', help: 'history: messages sent into the room first' },
   { key: 'out', flag: 'out', kind: 'string', default: 'bench/results', help: 'results folder' },
   { key: 'shagramEntry', flag: 'shagram-entry', kind: 'string', default: 'app/dist/main.js', help: "Shagram's production build entry" },
+  { key: 'shagramNodeArgs', flag: 'shagram-node-args', kind: 'args', default: '', help: 'extra node flags for Shagram, space-separated; write it as --shagram-node-args="--cpu-prof ..."' },
 ];
 
 /** Thrown for an invalid flag; the message names it. */
@@ -121,6 +124,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       }
       case 'list':
         result[spec.key] = spec.key === 'targets' ? pickList(spec.flag, raw, TARGET_NAMES) : pickList(spec.flag, raw, WORKLOAD_NAMES);
+        break;
+      case 'args':
+        result[spec.key] = raw.split(/\s+/).filter(Boolean);
         break;
       default:
         if (raw.trim() === '') throw new OptionsError(`--${spec.flag} must not be empty`);

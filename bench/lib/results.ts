@@ -13,6 +13,8 @@ export interface FanoutResult {
   meanMs: number;
   /** Server CPU over the measured window, percent of one core. */
   cpuPercent: number;
+  /** CPU of all load processes together over the same window, percent of one core. */
+  loadCpuPercent: number;
   /** Peak server RSS during the measured window. */
   rssMB: number;
   /** Messages re-sent because their echo stalled for 5 s. */

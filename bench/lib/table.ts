@@ -38,6 +38,8 @@ export function buildRows(results: Partial<Record<TargetName, TargetResults>>): 
   add('fan-out', 'latency p95 ms', (r) => r.fanout?.p95Ms);
   add('fan-out', 'latency p99 ms', (r) => r.fanout?.p99Ms);
   add('fan-out', 'server CPU % of a core', (r) => r.fanout?.cpuPercent);
+  add('fan-out', 'load clients CPU % (all)', (r) => r.fanout?.loadCpuPercent);
+  add('fan-out', 'server µs CPU per delivery', (r) => (r.fanout && r.fanout.deliveredPerSec > 0 ? (r.fanout.cpuPercent * 1e4) / r.fanout.deliveredPerSec : undefined));
   add('fan-out', 'server peak RSS MiB', (r) => r.fanout?.rssMB);
   add('scale', 'idle connections open', (r) => r.scale?.connections);
   add('scale', 'server RSS MiB at the end', (r) => r.scale?.finalRssMB);

@@ -54,12 +54,12 @@ async function registerUsers(port: number, count: number): Promise<string[]> {
  * Starts a target on a free loopback port with a fresh data folder under `workDir`, waits until it
  * is ready, and (Shagram) registers the bench users.
  */
-export async function startTarget(name: TargetName, workDir: string, shagramEntry: string): Promise<RunningTarget> {
+export async function startTarget(name: TargetName, workDir: string, shagramEntry: string, shagramNodeArgs: string[] = []): Promise<RunningTarget> {
   const entry = path.resolve(REPO_ROOT, shagramEntry);
   if (name === 'shagram' && !fs.existsSync(entry)) throw new Error(`${shagramEntry} not found: run \`npm run build\` first`);
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(workDir, `${name}-`));
-  const launch = planLaunch(name, port, dataDir, entry, crypto.randomBytes(48).toString('base64url'));
+  const launch = planLaunch(name, port, dataDir, entry, crypto.randomBytes(48).toString('base64url'), shagramNodeArgs);
   const child = spawnNode(launch.nodeArgs, { env: { ...process.env, ...launch.env }, quiet: true });
   const stderr = tailStderr(child);
   const stop = async () => {

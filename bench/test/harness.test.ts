@@ -11,7 +11,7 @@ const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const TINY = [
   '--rooms', '2', '--clients', '3', '--senders', '2', '--warmup', '0.3', '--duration', '1',
   '--scale-connections', '30', '--scale-steps', '2', '--scale-settle', '0.2', '--scale-rooms', '3',
-  '--history-duration', '1', '--history-seed', '55', '--history-connections', '2', '--load-procs', '2',
+  '--history-duration', '1', '--history-seed', '55', '--history-connections', '2', '--load-procs', '1',
 ];
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -54,6 +54,7 @@ describe('bench harness (tiny run)', () => {
       expect(r.fanout.p50Ms).toBeGreaterThan(0);
       expect(r.fanout.p99Ms).toBeGreaterThanOrEqual(r.fanout.p50Ms);
       expect(r.fanout.cpuPercent).toBeGreaterThan(0);
+      expect(r.fanout.loadCpuPercent).toBeGreaterThan(0);
       expect(r.fanout.rssMB).toBeGreaterThan(0);
       expect(r.scale.connections).toBe(30);
       expect(r.scale.finalRssMB).toBeGreaterThan(0);

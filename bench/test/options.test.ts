@@ -8,12 +8,14 @@ describe('bench flags', () => {
     expect(o.scaleConnections).toBe(5000);
     expect(o.rooms * o.clients).toBeGreaterThanOrEqual(o.senders);
     expect(o.help).toBe(false);
+    expect(o.shagramNodeArgs).toEqual([]);
+    expect(parseBenchArgs(['--shagram-node-args=--cpu-prof  --cpu-prof-dir=/tmp/p']).shagramNodeArgs).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/p']);
   });
 
   test('every parameter has a flag', () => {
-    const argv = SPECS.flatMap((s) => [`--${s.flag}`, s.kind === 'list' ? s.default.split(',')[0]! : s.kind === 'string' ? 'x' : '3']);
+    const argv = SPECS.flatMap((s) => [`--${s.flag}`, s.kind === 'list' ? s.default.split(',')[0]! : s.kind === 'string' || s.kind === 'args' ? 'x' : '3']);
     const o = parseBenchArgs(argv) as unknown as Record<string, unknown>;
-    for (const s of SPECS) expect(o[s.key]).toEqual(s.kind === 'list' ? [s.default.split(',')[0]] : s.kind === 'string' ? 'x' : 3);
+    for (const s of SPECS) expect(o[s.key]).toEqual(s.kind === 'list' ? [s.default.split(',')[0]] : s.kind === 'args' ? ['x'] : s.kind === 'string' ? 'x' : 3);
     expect(helpText()).toContain('--scale-connections');
   });
 

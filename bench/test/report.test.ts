@@ -7,7 +7,7 @@ import { ulimitWrapped } from '../lib/child';
 
 const fanout = (deliveredPerSec: number, p99Ms: number) => ({
   connected: 200, failedConnections: 0, deliveredPerSec, sentPerSec: deliveredPerSec / 20, p50Ms: p99Ms / 4, p95Ms: p99Ms / 2, p99Ms,
-  meanMs: p99Ms / 3, cpuPercent: 95, rssMB: 80, lost: 0, samples: 1000,
+  meanMs: p99Ms / 3, cpuPercent: 95, loadCpuPercent: 90, rssMB: 80, lost: 0, samples: 1000,
 });
 const results: Record<string, TargetResults> = {
   shagram: {

@@ -46,6 +46,9 @@ export async function runFanout(target: RunningTarget, options: BenchOptions, lo
 
     let cpuStart = 0;
     let cpuEnd = 0;
+    const loadCpu = () => workers.reduce((sum, w) => sum + (w.child.pid ? readCpuSeconds(w.child.pid) : 0), 0);
+    let loadStart = 0;
+    let loadEnd = 0;
     let peakRss = 0;
     let last = 0;
     const ticker = setInterval(() => {
@@ -62,6 +65,7 @@ export async function runFanout(target: RunningTarget, options: BenchOptions, lo
     await new Promise<void>((resolve) =>
       setTimeout(() => {
         cpuStart = readCpuSeconds(target.pid);
+        loadStart = loadCpu();
         peakRss = Math.max(peakRss, readRssBytes(target.pid));
         resolve();
       }, (measureStart - nowMicros()) / 1000),
@@ -69,6 +73,7 @@ export async function runFanout(target: RunningTarget, options: BenchOptions, lo
     await new Promise<void>((resolve) =>
       setTimeout(() => {
         cpuEnd = readCpuSeconds(target.pid);
+        loadEnd = loadCpu();
         resolve();
       }, (measureEnd - nowMicros()) / 1000),
     );
@@ -91,6 +96,7 @@ export async function runFanout(target: RunningTarget, options: BenchOptions, lo
       p99Ms: ms(percentile(latency, 0.99)),
       meanMs: ms(mean(latency)),
       cpuPercent: ((cpuEnd - cpuStart) / options.duration) * 100,
+      loadCpuPercent: ((loadEnd - loadStart) / options.duration) * 100,
       rssMB: peakRss / MB,
       lost: results.reduce((sum, r) => sum + r.lost, 0),
       samples: latency.count,
