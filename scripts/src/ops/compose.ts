@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { ScriptError } from './cli';
+
+/** The stacks on the host, in dependency order (docs/decisions.md): restart and deploy follow it. */
+export const STACK_ORDER = ['harbor', 'jenkins', 'shagram'] as const;
+
+/** A stack name. */
+export type StackName = (typeof STACK_ORDER)[number];
+
+/** Default folder holding one folder per stack. */
+export const DEFAULT_STACKS_ROOT = '/opt/shagram/stacks';
+
+/** File names Compose looks for, in its own order of preference (Harbor's installer writes docker-compose.yml). */
+export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'] as const;
+
+/** Which Compose CLI runs the stacks: the `docker compose` plugin or the standalone `docker-compose`. */
+export interface ComposeCli {
+  /** argv prefix, e.g. `['docker', 'compose']`. */
+  argv: string[];
+  /** Why this one was chosen (printed once). */
+  reason: string;
+}
+
+/** A command as data: argv run without a shell in `cwd`. */
+export interface Command {
+  argv: string[];
+  cwd: string;
+}
+
+/** A stack's folder and compose file on the host. */
+export interface StackLocation {
+  stack: StackName;
+  dir: string;
+  /** File name inside `dir`. */
+  file: string;
+}
+
+/**
+ * Picks the Compose CLI: the plugin when `docker compose version` works, else `docker-compose` when
+ * `docker-compose version` works; throws when neither does. Pure (the caller probes).
+ */
+export function chooseCompose(probe: { plugin: boolean; standalone: boolean }): ComposeCli {
+  if (probe.plugin) return { argv: ['docker', 'compose'], reason: 'docker compose (plugin)' };
+  if (probe.standalone) {
+    return { argv: ['docker-compose'], reason: 'docker-compose (fallback: the docker compose plugin is not installed)' };
+  }
+  throw new ScriptError('neither `docker compose` nor `docker-compose` works on this host; install the Compose plugin');
+}
+
+/** Validates `--only` values and returns the selected stacks in dependency order (all when empty). Pure. */
+export function selectStacks(only: readonly string[]): StackName[] {
+  for (const name of only) {
+    if (!(STACK_ORDER as readonly string[]).includes(name)) {
+      throw new ScriptError(`unknown stack "${name}" for --only (stacks: ${STACK_ORDER.join(', ')})`);
+    }
+  }
+  return STACK_ORDER.filter((stack) => only.length === 0 || only.includes(stack));
+}
+
+/**
+ * Finds a stack's compose file among the names present in its folder (`entries`, or undefined when the folder
+ * is missing), preferring Compose's own order. Throws one readable line when there is none. Pure.
+ */
+export function locateStack(stacksRoot: string, stack: StackName, entries: readonly string[] | undefined): StackLocation {
+  const dir = path.join(stacksRoot, stack);
+  if (entries === undefined) throw new ScriptError(`${stack}: stack folder ${dir} does not exist`);
+  const file = COMPOSE_FILE_NAMES.find((name) => entries.includes(name));
+  if (!file) throw new ScriptError(`${stack}: no compose file in ${dir} (looked for ${COMPOSE_FILE_NAMES.join(', ')})`);
+  return { stack, dir, file };
+}
+
+/** A Compose command for one stack: `<compose> -f <file> <args…>` run in the stack folder. Pure. */
+export function composeCommand(cli: ComposeCli, location: StackLocation, args: readonly string[]): Command {
+  return { argv: [...cli.argv, '-f', location.file, ...args], cwd: location.dir };
+}
+
+/** Quotes an argument for display when the shell would split or expand it. Pure. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command as an operator would type it: `cd <dir> && <argv…>`. Pure. */
+export function formatCommand(command: Command): string {
+  return `cd ${shellQuote(command.cwd)} && ${command.argv.map(shellQuote).join(' ')}`;
+}
