@@ -1,0 +1,34 @@
+import type { Command } from './command';
+import { CiError } from './cli';
+
+/** What the image stages need. */
+export interface ImageOptions {
+  /** Repository root (build context). */
+  repoRoot: string;
+  /** Full reference `${REGISTRY_HOST}/shagram/shagram:<tag>`. */
+  ref: string;
+  /** The full commit SHA, recorded as the OCI revision label. */
+  revision: string;
+}
+
+/** `docker build` of app/Dockerfile with the repository root as context, tagged `ref`. Pure. */
+export function planBuild(options: ImageOptions): Command[] {
+  return [
+    {
+      command: 'docker',
+      args: ['build', '--file', 'app/Dockerfile', '--tag', options.ref, '--label', `org.opencontainers.image.revision=${options.revision}`, '.'],
+      cwd: options.repoRoot,
+    },
+  ];
+}
+
+/** Log in to Harbor with the robot account (password on stdin, never argv), push, log out. Pure. */
+export function planPush(ref: string, user: string, password: string): Command[] {
+  if (!user || !password) throw new CiError('HARBOR_USER and HARBOR_PASSWORD must be set (the harbor-robot credential)');
+  const registry = ref.split('/')[0] as string;
+  return [
+    { command: 'docker', args: ['login', registry, '--username', user, '--password-stdin'], stdin: password },
+    { command: 'docker', args: ['push', ref] },
+    { command: 'docker', args: ['logout', registry] },
+  ];
+}

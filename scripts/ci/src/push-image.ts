@@ -1,0 +1,17 @@
+import { option, parseFlags, runMain } from './cli';
+import { runAll } from './command';
+import { imageRef } from './image';
+import { planPush } from './image-plan';
+
+const HELP = `Usage: scripts/ci/push-image --tag <tag> [--registry <host>]
+Pushes <registry>/shagram/shagram:<tag> to Harbor as the robot account in $HARBOR_USER / $HARBOR_PASSWORD
+(the harbor-robot credential; the password goes to docker login on stdin).
+  --registry  default: $REGISTRY_HOST`;
+
+runMain('push-image', async () => {
+  const flags = parseFlags(process.argv.slice(2), ['tag', 'registry']);
+  if (flags.help) return void console.log(HELP);
+  const ref = imageRef(option(flags, 'registry', process.env.REGISTRY_HOST), option(flags, 'tag'));
+  await runAll(planPush(ref, process.env.HARBOR_USER ?? '', process.env.HARBOR_PASSWORD ?? ''));
+  console.log(ref);
+});
