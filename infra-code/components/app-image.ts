@@ -30,7 +30,7 @@ export class AppImage extends pulumi.ComponentResource {
         build: { context: args.context, dockerfile: `${args.context}/app/Dockerfile`, platform: 'linux/amd64' },
         registry: { server: args.registryHost, username: args.username, password: pulumi.secret(args.password) },
       },
-      { parent: this },
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     this.imageName = this.image.imageName;
     this.registerOutputs({ imageName: this.imageName });

@@ -28,6 +28,8 @@ export class ComposeStack extends pulumi.ComponentResource {
   readonly stage: remote.Command;
   readonly upload: remote.CopyToRemote;
   readonly deploy: remote.Command;
+  /** The uploaded bundle (files and hash). */
+  readonly bundle: StackBundle;
   /** The `.env` text (secret). */
   readonly envContent: pulumi.Output<string>;
 
@@ -36,12 +38,14 @@ export class ComposeStack extends pulumi.ComponentResource {
     super('shagram:infra:ComposeStack', name, {}, opts);
     const d = args.deploy;
     const hash = args.bundle.hash;
+    this.bundle = args.bundle;
     this.envContent = pulumi.secret(args.envContent);
 
     this.lifecycle = new remote.Command(
       `${name}-lifecycle`,
       { connection: args.connection, create: prepareScript(d), delete: downScript(d), addPreviousOutputInEnv: false },
-      { parent: this },
+      // Children do not inherit the component's dependsOn: the first child carries it.
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     this.stage = new remote.Command(
       `${name}-stage`,

@@ -20,7 +20,7 @@ export class HostReady extends pulumi.ComponentResource {
     this.wait = new remote.Command(
       `${name}-wait`,
       { connection: args.connection, create: waitReadyScript({ dockerTimeoutSeconds: 600 }), triggers: args.triggers, addPreviousOutputInEnv: false },
-      { parent: this, customTimeouts: { create: '20m' } },
+      { parent: this, dependsOn: opts?.dependsOn, customTimeouts: { create: '20m' } },
     );
     this.registerOutputs({});
   }

@@ -1,0 +1,231 @@
+/** The program with the prod (Yandex) configuration, run inside Pulumi mocks. */
+import * as pulumi from '@pulumi/pulumi';
+import { cpSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runProgram } from '../program';
+import type { Platform } from '../platform';
+import { FIXTURE_STACKS, isSecretEnvelope, prodConfig, runMocked, TEST_PRIVATE_KEY, tmpBundleRoot, valueOf, type MockRun } from './harness';
+import { YANDEX_PROVIDER_VERSION } from '../yandex';
+
+let platform: Platform;
+let run: MockRun;
+let stackDirs: Record<'harbor' | 'jenkins' | 'shagram', string>;
+
+beforeAll(async () => {
+  // Fixture stack folders, plus local-only files that must never be shipped.
+  const src = join(tmpBundleRoot(), 'src');
+  cpSync(FIXTURE_STACKS, src, { recursive: true });
+  writeFileSync(join(src, 'nginx', '.env'), 'JWT_SECRET=local-only\n');
+  mkdirSync(join(src, 'nginx', 'tls'));
+  writeFileSync(join(src, 'nginx', 'tls', 'privkey.pem'), 'local key\n');
+  stackDirs = { harbor: join(src, 'harbor'), jenkins: join(src, 'jenkins'), shagram: join(src, 'nginx') };
+  const cfg = prodConfig();
+  ({ platform, run } = await runMocked(cfg, ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () =>
+    runProgram({ bundleRoot: tmpBundleRoot(), stackDirs }),
+  ));
+});
+
+const byName = (name: string) => {
+  const r = run.resources.find((x) => x.name === name);
+  if (!r) throw new Error(`no resource ${name}; have ${run.resources.map((x) => x.name).join(', ')}`);
+  return r;
+};
+
+/** URNs a resource depends on, transitively, through the dependencies the engine receives. */
+function dependsTransitively(name: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (urn: string) => {
+    const r = run.resources.find((x) => x.urn === urn);
+    if (!r) return;
+    for (const d of r.dependencies) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        visit(d);
+      }
+    }
+  };
+  visit(byName(name).urn);
+  return seen;
+}
+
+describe('Yandex resources', () => {
+  test('every Yandex resource and invoke passed the provider schema and pins version 0.13.0', () => {
+    expect(run.schemaErrors).toEqual([]);
+    const yandex = run.resources.filter((r) => r.type.startsWith('yandex:'));
+    expect(yandex.map((r) => r.type).sort()).toEqual([
+      'yandex:index/computeInstance:ComputeInstance',
+      'yandex:index/vpcAddress:VpcAddress',
+      'yandex:index/vpcNetwork:VpcNetwork',
+      'yandex:index/vpcSecurityGroup:VpcSecurityGroup',
+      'yandex:index/vpcSubnet:VpcSubnet',
+    ]);
+    for (const r of yandex) expect(r.version).toBe(YANDEX_PROVIDER_VERSION);
+    const image = run.invokes.filter((i) => i.token === 'yandex:index/getComputeImage:getComputeImage');
+    expect(image).toHaveLength(1);
+    expect(image[0]!.version).toBe('0.13.0');
+    expect(image[0]!.inputs).toEqual({ family: 'ubuntu-2404-lts', folderId: 'standard-images' });
+  });
+
+  test('security group: 22 only from the admin CIDRs, 80/443 from anywhere, nothing else in', () => {
+    const sg = byName('shagram-sg').inputs;
+    expect(sg.networkId).toBe('shagram-net-id');
+    expect(sg.ingresses).toEqual([
+      { protocol: 'TCP', port: 22, v4CidrBlocks: ['198.51.100.7/32', '203.0.113.0/28'] },
+      { protocol: 'TCP', port: 80, v4CidrBlocks: ['0.0.0.0/0'] },
+      { protocol: 'TCP', port: 443, v4CidrBlocks: ['0.0.0.0/0'] },
+    ]);
+    expect(sg.egresses).toEqual([{ protocol: 'ANY', fromPort: 0, toPort: 65535, v4CidrBlocks: ['0.0.0.0/0'] }]);
+  });
+
+  test('instance: sizing from config, Ubuntu LTS image, static NAT IP, security group, preemptible, cloud-init', () => {
+    const vm = byName('shagram-vm').inputs;
+    expect(vm.resources).toEqual({ cores: 4, memory: 8, coreFraction: 50 });
+    expect(vm.bootDisk).toEqual({ autoDelete: true, initializeParams: { imageId: 'fd8ubuntuimage', size: 60, type: 'network-ssd' } });
+    expect(vm.zone).toBe('ru-central1-b');
+    expect(vm.folderId).toBe('b1gabcdefghijklmnopq');
+    expect(vm.schedulingPolicy).toEqual({ preemptible: true });
+    expect(vm.networkInterfaces).toEqual([
+      { subnetId: 'shagram-subnet-id', nat: true, natIpAddress: '203.0.113.10', securityGroupIds: ['shagram-sg-id'] },
+    ]);
+    const ud: string = vm.metadata['user-data'];
+    expect(ud.startsWith('#cloud-config\n')).toBe(true);
+    expect(ud).toContain('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKeyOnly deploy@test');
+    expect(ud).toContain('docker-compose-plugin');
+    expect(ud).not.toContain('PRIVATE KEY');
+    expect(byName('shagram-subnet').inputs).toMatchObject({ zone: 'ru-central1-b', v4CidrBlocks: ['10.10.0.0/24'] });
+    expect(byName('shagram-ip').inputs.externalIpv4Address).toEqual({ zoneId: 'ru-central1-b' });
+  });
+});
+
+describe('remote commands', () => {
+  test('the host wait runs over SSH to the static IP as the deploy user', () => {
+    const wait = byName('host-wait').inputs;
+    expect(wait.create).toContain('cloud-init status --wait');
+    expect(wait.create).toContain('docker info');
+    expect(wait.connection).toMatchObject({ host: '203.0.113.10', port: 22, user: 'deploy' });
+    expect(wait.triggers).toEqual(['shagram-vm-id']);
+  });
+
+  test.each([
+    ['harbor', '/opt/shagram/stacks/harbor'],
+    ['jenkins', '/opt/shagram/stacks/jenkins'],
+    ['shagram', '/opt/shagram/stacks/shagram'],
+  ])('%s: lifecycle, stage, upload and deploy with content-hash triggers', (name, dir) => {
+    const lifecycle = byName(`${name}-lifecycle`).inputs;
+    expect(lifecycle.create).toContain(`mkdir -p '${dir}'`);
+    expect(lifecycle.delete).toContain('compose down --remove-orphans');
+    expect(lifecycle.delete).not.toMatch(/down[^\n]*(-v|--volumes)/);
+    expect(lifecycle.triggers).toBeUndefined();
+
+    const hash = platform.stacks[name as 'harbor'].upload;
+    expect(hash).toBeDefined();
+    const stage = byName(`${name}-stage`).inputs;
+    const upload = byName(`${name}-upload`).inputs;
+    const deploy = byName(`${name}-deploy`).inputs;
+    expect(stage.triggers).toHaveLength(1);
+    expect(stage.triggers[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(upload.triggers).toEqual(stage.triggers);
+    expect(upload.remotePath).toBe(`/opt/shagram/incoming/${name}`);
+    expect(deploy.triggers[0]).toBe(stage.triggers[0]);
+    expect(deploy.triggers[1]).toBe(name === 'shagram' ? '0123456789ab' : '');
+    expect(deploy.create).toContain('--wait');
+    expect(deploy.create).toContain('up -d --wait --wait-timeout');
+    expect(deploy.create).toContain('--remove-orphans');
+    expect(deploy.create).toContain(name === 'harbor' ? './install' : 'compose pull');
+    expect(deploy.addPreviousOutputInEnv).toBe(false);
+  });
+
+  test('the stack bundles leave local secrets behind, and the three hashes differ', () => {
+    expect(platform.stacks.shagram.bundle.files).toEqual(['compose.yaml', 'templates/chat.conf.template']);
+    expect(platform.stacks.harbor.bundle.files).toEqual(['docker-compose.yml', 'install']);
+    const hashes = ['harbor', 'jenkins', 'shagram'].map((n) => byName(`${n}-stage`).inputs.triggers[0]);
+    expect(new Set(hashes).size).toBe(3);
+  });
+
+  test('no command line carries a secret: every secret reaches the host on stdin', () => {
+    const secrets = ['Mockjenkinsadminpassword', 'Mockharboradminpassword', 'Mockharborrobotsecret', 'jwt-secret-from-config', 'not-a-real-key'];
+    for (const r of run.resources.filter((x) => x.type.startsWith('command:'))) {
+      for (const field of ['create', 'update', 'delete']) {
+        const text = String(r.inputs[field] ?? '');
+        for (const s of secrets) expect(text).not.toContain(s);
+      }
+      expect(r.inputs.environment).toBeUndefined();
+    }
+    const stdin: string = byName('shagram-deploy').inputs.stdin;
+    expect(stdin).toContain("JWT_SECRET='jwt-secret-from-config-0123456789abcdef'");
+    expect(stdin).toContain("APP_IMAGE='registry.shagram.test/shagram/shagram:0123456789ab'");
+    expect(stdin).toContain("WS_ALLOWED_ORIGINS='https://chat.shagram.test'");
+    expect(stdin).toContain("COMPOSE_PROFILES='letsencrypt'");
+    expect(byName('harbor-deploy').inputs.stdin).toMatch(/HARBOR_ADMIN_PASSWORD='Mockharboradminpassword/);
+    expect(byName('jenkins-deploy').inputs.stdin).toMatch(/JENKINS_ADMIN_PASSWORD='Mockjenkinsadminpassword/);
+  });
+});
+
+describe('image and order', () => {
+  test('the app image is built from app/Dockerfile, tagged with the git SHA and pushed to Harbor', () => {
+    const img = byName('app-image').inputs;
+    expect(img.imageName).toBe('registry.shagram.test/shagram/shagram:0123456789ab');
+    expect(img.build).toMatchObject({ dockerfile: expect.stringMatching(/\/app\/Dockerfile$/) });
+    expect(img.registry).toMatchObject({ server: 'registry.shagram.test', username: 'admin' });
+  });
+
+  test('order: VPS → host ready → harbor → image push → jenkins → shagram', () => {
+    const urn = (n: string) => byName(n).urn;
+    expect(dependsTransitively('host-wait').has(urn('shagram-vm'))).toBe(true);
+    expect(dependsTransitively('harbor-lifecycle').has(urn('host-wait'))).toBe(true);
+    expect(dependsTransitively('app-image').has(urn('harbor-deploy'))).toBe(true);
+    expect(dependsTransitively('jenkins-lifecycle').has(urn('app-image'))).toBe(true);
+    expect(dependsTransitively('shagram-lifecycle').has(urn('app-image'))).toBe(true);
+    expect(dependsTransitively('shagram-lifecycle').has(urn('jenkins-deploy'))).toBe(true);
+    // Within a stack: lifecycle → stage → upload → deploy.
+    expect(dependsTransitively('shagram-deploy').has(urn('shagram-upload'))).toBe(true);
+    expect(dependsTransitively('shagram-upload').has(urn('shagram-stage'))).toBe(true);
+    expect(dependsTransitively('shagram-stage').has(urn('shagram-lifecycle'))).toBe(true);
+    // And not the other way round.
+    expect(dependsTransitively('harbor-deploy').has(urn('app-image'))).toBe(false);
+    expect(dependsTransitively('jenkins-deploy').has(urn('shagram-lifecycle'))).toBe(false);
+  });
+});
+
+describe('secrets and outputs', () => {
+  test('every secret value is a Pulumi secret', async () => {
+    for (const s of Object.values(platform.stacks)) {
+      expect(await pulumi.isSecret(s.envContent)).toBe(true);
+      expect(await pulumi.isSecret(s.deploy.stdin)).toBe(true);
+    }
+    expect(await pulumi.isSecret(platform.ready.wait.connection)).toBe(true);
+    // As the engine receives them: secret envelopes.
+    for (const n of ['harbor', 'jenkins', 'shagram']) expect(isSecretEnvelope(byName(`${n}-deploy`).raw.stdin)).toBe(true);
+    expect(isSecretEnvelope(byName('host-wait').raw.connection.privateKey) || isSecretEnvelope(byName('host-wait').raw.connection)).toBe(true);
+    for (const n of ['jwt-secret', 'harbor-admin-password']) {
+      const r = run.resources.find((x) => x.name === n);
+      if (n === 'jwt-secret') expect(r).toBeUndefined(); // set in config: no random one
+      else expect(r?.type).toBe('random:index/randomPassword:RandomPassword');
+    }
+    expect(await pulumi.isSecret(platform.image!.image.registry as pulumi.Output<unknown>)).toBe(true);
+  });
+
+  test('outputs: public IP, chat URL, Jenkins URL, registry host, image; none secret, none holding a secret', async () => {
+    const values: Record<string, unknown> = {};
+    for (const [k, o] of Object.entries(platform.outputs)) {
+      expect(await pulumi.isSecret(o)).toBe(false);
+      values[k] = await valueOf(o);
+    }
+    expect(values).toEqual({
+      publicIp: '203.0.113.10',
+      chatUrl: 'https://chat.shagram.test/',
+      jenkinsUrl: 'https://jenkins.shagram.test/',
+      registryHost: 'registry.shagram.test',
+      appImage: 'registry.shagram.test/shagram/shagram:0123456789ab',
+    });
+    expect(JSON.stringify(values)).not.toContain(TEST_PRIVATE_KEY.slice(0, 20));
+  });
+});
+
+test('components are ComponentResources with their own types', () => {
+  const types = new Set(run.resources.map((r) => r.type));
+  for (const t of ['shagram:infra:YandexVps', 'shagram:infra:HostReady', 'shagram:infra:ComposeStack', 'shagram:infra:AppImage']) {
+    expect(types.has(t)).toBe(true);
+  }
+  expect(prodConfig()['shagram:imageTag']).toHaveLength(20);
+});
