@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- jest module isolation and the SDK's untyped mock monitor need require() */
 /**
  * Runs the Pulumi program inside `pulumi.runtime.setMocks` and records every registration: type, name, inputs,
  * provider version, parent and dependencies. Every Yandex resource and invoke is validated against the provider

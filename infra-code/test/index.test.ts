@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- jest module isolation and the SDK's untyped mock monitor need require() */
 /** The entry module: its exports are exactly the documented outputs, and bad config stops it before any resource. */
 import * as pulumi from '@pulumi/pulumi';
 import { devConfig, fixtureStackDirs, runMocked, tmpBundleRoot, valueOf } from './harness';
