@@ -3,6 +3,7 @@ import { runScript } from './ops/cli';
 import { formatCommand, locateStack, type ComposeCli, type StackLocation } from './ops/compose';
 import { detectCompose, execute, folderEntries, lastLine, stackContainers } from './ops/docker';
 import { assessStack, type StackHealth } from './ops/health';
+import { waitForHealth } from './ops/wait';
 import { formatDuration, formatTable } from './ops/table';
 import { RESTART_HELP, formatRestartPlan, logsCommand, parseRestartArgs, planRestart, type StackPlan } from './restart-plan';
 
@@ -20,8 +21,6 @@ interface Failure {
   line: string;
   logs: string[];
 }
-
-const POLL_MS = 2000;
 
 function progress(stack: string, text: string): void {
   console.log(`==> ${stack}: ${text}`);
@@ -42,31 +41,14 @@ async function serviceLogs(cli: ComposeCli, location: StackLocation, service: st
   return lines.slice(-20);
 }
 
-/** Waits (bounded) until the stack is healthy; answers the failure, or undefined when healthy. */
-async function waitHealthy(cli: ComposeCli, plan: StackPlan, timeoutSeconds: number): Promise<Omit<Failure, 'logs'> & { service?: string } | undefined> {
+/** Waits (bounded) until the stack is healthy; answers the failure (with the failing service), or undefined. */
+async function waitHealthy(cli: ComposeCli, plan: StackPlan, timeoutSeconds: number): Promise<{ line: string; service?: string } | undefined> {
   const { stack } = plan.location;
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  let last = '';
-  for (;;) {
-    const health = await currentHealth(cli, plan.location);
-    if (health.summary !== last) {
-      progress(stack, health.summary);
-      last = health.summary;
-    }
-    if (health.state === 'healthy') return undefined;
-    const problem = health.problems[0];
-    if (health.state === 'failed') {
-      return { stack, service: problem?.service, line: `${stack} failed: service ${problem?.service ?? '?'} is ${problem?.reason ?? 'failed'}` };
-    }
-    if (Date.now() >= deadline) {
-      return {
-        stack,
-        service: problem?.service,
-        line: `${stack} failed: service ${problem?.service ?? '?'} is not healthy after ${timeoutSeconds} s (${problem?.reason ?? 'waiting'})`,
-      };
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+  const health = await waitForHealth(cli, plan.location, timeoutSeconds, (summary) => progress(stack, summary));
+  if (health.state === 'healthy') return undefined;
+  const problem = health.problems[0];
+  const what = health.state === 'failed' ? `is ${problem?.reason ?? 'failed'}` : `is not healthy after ${timeoutSeconds} s (${problem?.reason ?? 'waiting'})`;
+  return { service: problem?.service, line: `${stack} failed: service ${problem?.service ?? '?'} ${what}` };
 }
 
 /** Runs one stack's plan; answers the failure or undefined. */
