@@ -111,16 +111,9 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
   }
 }
 
-/** Sets config and mocks, runs the program and waits until every resource is registered. */
-export async function runMocked(
-  config: Record<string, string>,
-  secretKeys: string[],
-  run: () => Platform,
-): Promise<{ platform: Platform; run: MockRun }> {
-  current = { resources: [], invokes: [], schemaErrors: [] };
-  const rec = current;
-  await pulumi.runtime.setMocks(
-    {
+/** The mocks: record inputs, validate every Yandex registration and invoke against the schema (throwing on error). */
+export function schemaCheckingMocks(rec: MockRun): pulumi.runtime.Mocks {
+  return {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         const r = rec.resources.find((x) => x.type === args.type && x.name === args.name);
         if (r) r.raw = args.inputs;
@@ -147,11 +140,18 @@ export async function runMocked(
         }
         throw new Error(`unexpected invoke ${args.token}`);
       },
-    },
-    'shagram',
-    'test',
-    false,
-  );
+    };
+}
+
+/** Sets config and mocks, runs the program and waits until every resource is registered. */
+export async function runMocked(
+  config: Record<string, string>,
+  secretKeys: string[],
+  run: () => Platform,
+): Promise<{ platform: Platform; run: MockRun }> {
+  current = { resources: [], invokes: [], schemaErrors: [] };
+  const rec = current;
+  await pulumi.runtime.setMocks(schemaCheckingMocks(rec), 'shagram', 'test', false);
   pulumi.runtime.setAllConfig(config, secretKeys);
   const platform = run();
   await settle(platform);

@@ -1,0 +1,106 @@
+/** parseConfig: every key validated, errors name the key. */
+import { ConfigError, parseConfig, SECRET_KEYS, type ConfigSource } from '../config';
+import { devConfig, prodConfig } from './harness';
+
+const src = (values: Record<string, string | undefined>, secrets: string[] = [...SECRET_KEYS], env: Record<string, string> = {}): ConfigSource => ({
+  values,
+  secretKeys: new Set(secrets),
+  env,
+});
+
+function errorOf(values: Record<string, string | undefined>, env: Record<string, string> = {}, secrets?: string[]): ConfigError {
+  try {
+    parseConfig(src(values, secrets, env));
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('prod config parses with defaults filled in', () => {
+  const cfg = parseConfig(src(prodConfig()));
+  expect(cfg.target).toEqual({
+    kind: 'yandex',
+    folderId: 'b1gabcdefghijklmnopq',
+    zone: 'ru-central1-b',
+    adminCidrs: ['198.51.100.7/32', '203.0.113.0/28'],
+    subnetCidr: '10.10.0.0/24',
+    sshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKeyOnly deploy@test',
+    vm: { platformId: 'standard-v3', cores: 4, memoryGb: 8, coreFraction: 50, diskGb: 60, diskType: 'network-ssd', preemptible: true, imageFamily: 'ubuntu-2404-lts' },
+  });
+  expect(cfg.sshUser).toBe('deploy');
+  expect(cfg.sshPort).toBe(22);
+  expect(cfg.imageTag).toBe('0123456789ab');
+  expect(cfg.pushImage).toBe(true);
+  expect(cfg.secrets.jwtSecret).toBe('jwt-secret-from-config-0123456789abcdef');
+  expect(cfg.secrets.harborAdminPassword).toBeUndefined();
+});
+
+test('dev config parses', () => {
+  const cfg = parseConfig(src(devConfig()));
+  expect(cfg.target).toEqual({ kind: 'existing', host: '192.0.2.10' });
+  expect(cfg).toMatchObject({ sshPort: 2222, sshUser: 'ops', pushImage: false, imageTag: 'abcdef1' });
+});
+
+test('admin CIDRs may be a comma-separated list too', () => {
+  const cfg = parseConfig(src({ ...prodConfig(), 'shagram:adminCidrs': '198.51.100.7/32, 192.0.2.0/24' }));
+  expect(cfg.target.kind === 'yandex' && cfg.target.adminCidrs).toEqual(['198.51.100.7/32', '192.0.2.0/24']);
+});
+
+test('the image tag falls back to SHAGRAM_IMAGE_TAG, then GIT_COMMIT, and is required', () => {
+  const noTag = { ...devConfig(), 'shagram:imageTag': undefined };
+  expect(parseConfig(src(noTag, undefined, { GIT_COMMIT: 'ABCDEF0123456789abcdef0123456789abcdef01' })).imageTag).toBe('abcdef012345');
+  expect(parseConfig(src(noTag, undefined, { SHAGRAM_IMAGE_TAG: '1234567', GIT_COMMIT: 'abcdef0' })).imageTag).toBe('1234567');
+  expect(errorOf(noTag).message).toBe('shagram:imageTag: is required (pulumi config set shagram:imageTag <value>)');
+  expect(errorOf({ ...devConfig(), 'shagram:imageTag': 'latest' }).message).toBe('shagram:imageTag: must be a git commit SHA (7-40 hex digits)');
+});
+
+test.each<[string, Record<string, string | undefined>, string]>([
+  ['shagram:target', { 'shagram:target': undefined }, 'is required'],
+  ['shagram:target', { 'shagram:target': 'aws' }, 'must be "yandex" or "existing"'],
+  ['yandex:folderId', { 'yandex:folderId': undefined }, 'is required'],
+  ['yandex:folderId', { 'yandex:folderId': 'short' }, 'must be a Yandex folder id'],
+  ['yandex:zone', { 'yandex:zone': 'eu-west-1' }, 'must be a zone'],
+  ['shagram:adminCidrs', { 'shagram:adminCidrs': undefined }, 'is required'],
+  ['shagram:adminCidrs', { 'shagram:adminCidrs': '["0.0.0.0/0"]' }, 'must not open SSH to the whole internet'],
+  ['shagram:adminCidrs', { 'shagram:adminCidrs': '["10.0.0.300/32"]' }, 'must be IPv4 CIDRs'],
+  ['shagram:adminCidrs', { 'shagram:adminCidrs': '[]' }, 'must list at least one CIDR'],
+  ['shagram:vmCores', { 'shagram:vmCores': 'two' }, 'must be a whole number'],
+  ['shagram:vmCores', { 'shagram:vmCores': '1' }, 'must be at least 2'],
+  ['shagram:vmMemoryGb', { 'shagram:vmMemoryGb': '1000' }, 'must be at most 128'],
+  ['shagram:vmCoreFraction', { 'shagram:vmCoreFraction': '30' }, 'must be one of 5, 20, 50, 100'],
+  ['shagram:vmDiskGb', { 'shagram:vmDiskGb': '10' }, 'must be at least 20'],
+  ['shagram:vmDiskType', { 'shagram:vmDiskType': 'ssd' }, 'must be network-hdd or network-ssd'],
+  ['shagram:vmPreemptible', { 'shagram:vmPreemptible': 'yes' }, 'must be true or false'],
+  ['shagram:vmImageFamily', { 'shagram:vmImageFamily': 'debian-12' }, 'must be an Ubuntu LTS image family'],
+  ['shagram:sshPublicKey', { 'shagram:sshPublicKey': undefined }, 'is required'],
+  ['shagram:sshPublicKey', { 'shagram:sshPublicKey': 'not a key' }, 'must be one OpenSSH public key line'],
+  ['shagram:sshPrivateKey', { 'shagram:sshPrivateKey': undefined }, 'is required (pulumi config set shagram:sshPrivateKey --secret <value>)'],
+  ['shagram:sshPrivateKey', { 'shagram:sshPrivateKey': 'hunter2' }, 'must be a PEM/OpenSSH private key'],
+  ['shagram:chatHost', { 'shagram:chatHost': 'chat' }, 'must be a DNS name'],
+  ['shagram:jenkinsHost', { 'shagram:jenkinsHost': undefined }, 'is required'],
+  ['shagram:registryHost', { 'shagram:registryHost': 'https://registry.example.com' }, 'must be a DNS name'],
+  ['shagram:letsencryptEmail', { 'shagram:letsencryptEmail': 'nobody' }, 'must be an e-mail address'],
+  ['shagram:jwtSecret', { 'shagram:jwtSecret': 'short' }, 'must be at least 32 characters'],
+  ['shagram:jwtSecret', { 'shagram:jwtSecret': "0123456789abcdef0123456789abcdef'quote" }, 'must not contain a single quote or a line break'],
+  ['shagram:harborAdminPassword', { 'shagram:harborAdminPassword': 'short' }, 'must be at least 12 characters'],
+  ['shagram:sshPort', { 'shagram:sshPort': '70000' }, 'must be at most 65535'],
+  ['shagram:sshUser', { 'shagram:sshUser': 'Root User' }, 'must be a Linux user name'],
+  ['shagram:pushImage', { 'shagram:pushImage': '1' }, 'must be true or false'],
+])('%s: %j fails with "%s"', (key, change, message) => {
+  const e = errorOf({ ...prodConfig(), ...change });
+  expect(e.key).toBe(key);
+  expect(e.message.startsWith(`${key}: `)).toBe(true);
+  expect(e.message).toContain(message);
+});
+
+test('dev: the host is required, cloud keys are not', () => {
+  expect(errorOf({ ...devConfig(), 'shagram:host': undefined }).key).toBe('shagram:host');
+  expect(errorOf({ ...devConfig(), 'shagram:host': 'a b' }).message).toContain('must be a host name or IP address');
+});
+
+test('a secret key set in plain text is refused', () => {
+  const e = errorOf(prodConfig(), {}, ['shagram:sshPrivateKey']);
+  expect(e.message).toBe('shagram:jwtSecret: is a secret: set it with pulumi config set --secret shagram:jwtSecret');
+});
