@@ -49,7 +49,7 @@ export function loadPin(env: Record<string, string | undefined>, file = path.joi
 
 /** ['docker', 'compose'] when the Compose plugin answers, else ['docker-compose']. */
 function composeCommand(): string[] {
-  return spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0 ? ['docker', 'compose'] : ['docker-compose'];
+  return spawnSync('docker', ['compose', 'version'], { stdio: 'ignore', env: process.env }).status === 0 ? ['docker', 'compose'] : ['docker-compose'];
 }
 
 async function execute(step: InstallStep, harborYml: string, log: (line: string) => void): Promise<void> {
@@ -62,7 +62,7 @@ async function execute(step: InstallStep, harborYml: string, log: (line: string)
       return log(`checksum ok: ${path.basename(step.file)}`);
     case 'extract':
       // The tarball holds harbor/{install.sh,prepare,common.sh,harbor.v*.tar.gz,...}: unpack into the stack folder.
-      await $({ quiet: true })`tar -xzf ${step.file} -C ${step.dir} --strip-components=1`;
+      await $({ quiet: true, env: process.env })`tar -xzf ${step.file} -C ${step.dir} --strip-components=1`;
       return;
     case 'write':
       fs.writeFileSync(step.file, harborYml, { mode: step.mode });
@@ -70,7 +70,7 @@ async function execute(step: InstallStep, harborYml: string, log: (line: string)
       return log(`wrote ${step.file}`);
     case 'run':
       log(`running ${[step.command, ...step.args].join(' ')}`);
-      await $({ cwd: step.cwd, stdio: ['ignore', 'inherit', 'inherit'] })`${step.command} ${step.args}`;
+      await $({ cwd: step.cwd, env: process.env, stdio: ['ignore', 'inherit', 'inherit'] })`${step.command} ${step.args}`;
       return;
     case 'mark':
       return fs.writeFileSync(step.file, step.content);
