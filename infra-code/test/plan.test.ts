@@ -1,0 +1,147 @@
+/** Pure planning modules: cloud-init, firewall rules, `.env` rendering, stack bundles and stack env. */
+import { mkdirSync, mkdtempSync, writeFileSync, readdirSync, chmodSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { AUTO_UPGRADES, cloudInitDocument, SSHD_HARDENING } from '../plan/cloud-init';
+import { renderEnvFile } from '../plan/env-file';
+import { egressRules, ingressRules } from '../plan/security-rules';
+import { buildStackBundle, hashBundle, isShipped } from '../plan/stack-bundle';
+import { appImageName, stackDeployOptions, stackEnv, STACK_NAMES, type EnvInputs } from '../plan/stacks';
+import { assertSafePath, shQuote } from '../plan/shell';
+
+describe('cloud-init', () => {
+  const text = cloudInitDocument({ deployUser: 'deploy', sshPublicKey: 'ssh-ed25519 AAAAkey me@host\n', baseDir: '/opt/shagram' });
+  const doc = parse(text);
+
+  test('is a #cloud-config document', () => {
+    expect(text.split('\n')[0]).toBe('#cloud-config');
+  });
+
+  test('creates the deploy user with the key only, in the docker group', () => {
+    expect(doc.users).toEqual([
+      { name: 'deploy', groups: ['docker'], shell: '/bin/bash', sudo: 'ALL=(ALL) NOPASSWD:ALL', lock_passwd: true, ssh_authorized_keys: ['ssh-ed25519 AAAAkey me@host'] },
+    ]);
+    expect(doc.groups).toEqual(['docker']);
+  });
+
+  test('disables password SSH and root login', () => {
+    expect(doc.ssh_pwauth).toBe(false);
+    expect(doc.disable_root).toBe(true);
+    const sshd = doc.write_files.find((f: any) => f.path === '/etc/ssh/sshd_config.d/60-shagram.conf');
+    expect(sshd.content).toBe(SSHD_HARDENING);
+    expect(SSHD_HARDENING).toContain('PasswordAuthentication no');
+  });
+
+  test('installs Docker Engine with the compose plugin and enables unattended upgrades', () => {
+    expect(doc.packages).toContain('unattended-upgrades');
+    expect(doc.write_files.find((f: any) => f.path === '/etc/apt/apt.conf.d/20auto-upgrades').content).toBe(AUTO_UPGRADES);
+    const run: string[] = doc.runcmd;
+    const install = run.findIndex((c) => c.includes('apt-get install -y docker-ce') && c.includes('docker-compose-plugin'));
+    expect(install).toBeGreaterThan(run.findIndex((c) => c.includes('download.docker.com/linux/ubuntu/gpg')));
+    expect(run).toContain('systemctl enable --now docker');
+    expect(run).toContain('systemctl enable --now unattended-upgrades');
+    expect(run).toContain('install -d -o deploy -g deploy -m 0755 /opt/shagram /opt/shagram/stacks /opt/shagram/incoming');
+  });
+});
+
+describe('security rules', () => {
+  test('22 from admins, 80 and 443 from anywhere, nothing else; egress open', () => {
+    const rules = ingressRules(['192.0.2.1/32']);
+    expect(rules.map((r) => r.port)).toEqual([22, 80, 443]);
+    expect(rules[0]!.v4CidrBlocks).toEqual(['192.0.2.1/32']);
+    expect(egressRules()).toEqual([{ protocol: 'ANY', fromPort: 0, toPort: 65535, v4CidrBlocks: ['0.0.0.0/0'] }]);
+  });
+  test('refuses SSH from the world or from nobody', () => {
+    expect(() => ingressRules(['0.0.0.0/0'])).toThrow('SSH must not be open to the whole internet');
+    expect(() => ingressRules([])).toThrow('at least one admin CIDR');
+  });
+});
+
+describe('env file', () => {
+  test('single-quoted literal lines', () => {
+    expect(renderEnvFile({ A: 'x$y', B_2: '' })).toBe("A='x$y'\nB_2=''\n");
+  });
+  test('refuses bad names and values', () => {
+    expect(() => renderEnvFile({ 'a-b': 'x' })).toThrow('invalid variable name');
+    expect(() => renderEnvFile({ A: "it's" })).toThrow('the value of A has a quote or a line break');
+    expect(() => renderEnvFile({ A: 'x\ny' })).toThrow('line break');
+  });
+});
+
+describe('stack bundle', () => {
+  test('what is shipped', () => {
+    for (const p of ['compose.yaml', '.env.example', 'templates/a.template', 'certbot/loop.sh']) expect(isShipped(p)).toBe(true);
+    for (const p of ['.env', '.env.local', 'tls/privkey.pem', 'x.key', 'cert.pem', 'test/a.test.ts', 'node_modules/x', 'data/db']) expect(isShipped(p)).toBe(false);
+  });
+
+  test('bundle copies shipped files with their modes; the hash follows content, names and modes only', () => {
+    const src = mkdtempSync(join(tmpdir(), 'bundle-src-'));
+    writeFileSync(join(src, 'compose.yaml'), 'services: {}\n');
+    writeFileSync(join(src, '.env'), 'SECRET=1\n');
+    mkdirSync(join(src, 'bin'));
+    writeFileSync(join(src, 'bin', 'run.sh'), '#!/bin/sh\n');
+    chmodSync(join(src, 'bin', 'run.sh'), 0o755);
+    const out = join(src, '..', `${src.split('/').pop()}-out`);
+    const a = buildStackBundle(src, out);
+    expect(a.files).toEqual(['bin/run.sh', 'compose.yaml']);
+    expect(readdirSync(out).sort()).toEqual(['bin', 'compose.yaml']);
+    expect(statSync(join(out, 'bin', 'run.sh')).mode & 0o777).toBe(0o755);
+    // Same content → same hash; a local .env change does not matter; a content or mode change does.
+    writeFileSync(join(src, '.env'), 'SECRET=2\n');
+    expect(buildStackBundle(src, out).hash).toBe(a.hash);
+    writeFileSync(join(src, 'compose.yaml'), 'services: {x: {}}\n');
+    const b = buildStackBundle(src, out);
+    expect(b.hash).not.toBe(a.hash);
+    chmodSync(join(src, 'bin', 'run.sh'), 0o644);
+    expect(buildStackBundle(src, out).hash).not.toBe(b.hash);
+    expect(() => buildStackBundle(join(src, 'nope'), out)).toThrow(/stack folder .*nope does not exist/);
+  });
+
+  test('hash is independent of file order', () => {
+    const f = (path: string) => ({ path, content: Buffer.from(path), executable: false });
+    expect(hashBundle([f('a'), f('b')])).toBe(hashBundle([f('b'), f('a')]));
+  });
+});
+
+describe('stacks', () => {
+  const v: EnvInputs = {
+    chatHost: 'chat.t',
+    jenkinsHost: 'ci.t',
+    registryHost: 'reg.t',
+    appImage: appImageName('reg.t', 'abc1234'),
+    jwtSecret: 'j',
+    harborAdminPassword: 'h',
+    harborDbPassword: 'd',
+    jenkinsAdminPassword: 'k',
+    harborRobotSecret: 'r',
+    githubWebhookSecret: 'w',
+  };
+  test('host folders follow decisions.md', () => {
+    expect(STACK_NAMES.map((n) => stackDeployOptions(n).stackDir)).toEqual(['/opt/shagram/stacks/harbor', '/opt/shagram/stacks/jenkins', '/opt/shagram/stacks/shagram']);
+  });
+  test('the Shagram stack gets the image, hosts, origin and ports', () => {
+    expect(stackEnv('shagram', v)).toMatchObject({
+      APP_IMAGE: 'reg.t/shagram/shagram:abc1234',
+      WS_ALLOWED_ORIGINS: 'https://chat.t',
+      JENKINS_PORT: '8081',
+      HARBOR_PORT: '8085',
+      COMPOSE_PROFILES: '',
+    });
+    expect(stackEnv('shagram', { ...v, letsencryptEmail: 'a@b.t' })).toMatchObject({ COMPOSE_PROFILES: 'letsencrypt', LETSENCRYPT_EMAIL: 'a@b.t' });
+  });
+  test('each stack gets only its own secrets', () => {
+    expect(Object.values(stackEnv('shagram', v))).not.toContain('h');
+    expect(stackEnv('harbor', v)).toMatchObject({ HARBOR_ADMIN_PASSWORD: 'h', HARBOR_HTTP_PORT: '8085', HARBOR_EXTERNAL_URL: 'https://reg.t' });
+    expect(Object.values(stackEnv('harbor', v))).not.toContain('j');
+    expect(stackEnv('jenkins', v)).toMatchObject({ JENKINS_ADMIN_PASSWORD: 'k', JENKINS_PORT: '8081', HARBOR_ROBOT_SECRET: 'r' });
+  });
+});
+
+test('shell quoting and path checks', () => {
+  expect(shQuote("a'b")).toBe("'a'\\''b'");
+  expect(assertSafePath('/opt/shagram/stacks/x')).toBe('/opt/shagram/stacks/x');
+  expect(() => assertSafePath('relative')).toThrow('unsafe remote path');
+  expect(() => assertSafePath('/opt/../etc')).toThrow('unsafe remote path');
+  expect(() => assertSafePath('/opt/a b')).toThrow('unsafe remote path');
+});

@@ -1,0 +1,185 @@
+/**
+ * The generated remote scripts, executed for real by sh (and checked by `bash -n`) against a fake `docker` on PATH
+ * that logs its arguments. This is the unit-lane stand-in for the SSH + podman run (see docs/infra.md).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deployScript, downScript, prepareScript, stageScript, waitReadyScript, type DeployOptions } from '../plan/remote-scripts';
+import { stackDeployOptions } from '../plan/stacks';
+
+let root: string;
+let bin: string;
+let log: string;
+
+/** A fake docker: logs argv; `compose up` fails while $root/fail-up exists; `info` fails while $root/no-docker exists. */
+function fakeDocker(withComposePlugin = true): void {
+  writeFileSync(
+    join(bin, 'docker'),
+    `#!/bin/sh
+echo "docker $*" >> "${log}"
+case "$1 $2" in
+  "info "*) [ ! -e "${root}/no-docker" ] ;;
+  "compose version") ${withComposePlugin ? 'exit 0' : 'exit 1'} ;;
+  "compose up") if [ -e "${root}/fail-up" ]; then echo "container app is unhealthy" >&2; exit 1; fi; echo "env: $(grep APP_IMAGE .env)" >> "${log}" ;;
+  *) exit 0 ;;
+esac
+`,
+  );
+  writeFileSync(join(bin, 'docker-compose'), `#!/bin/sh\necho "docker-compose $*" >> "${log}"\n`);
+  chmodSync(join(bin, 'docker'), 0o755);
+  chmodSync(join(bin, 'docker-compose'), 0o755);
+}
+
+function run(script: string, stdin = '', cwd = root): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync('sh', ['-c', script], { cwd, input: stdin, encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin`, HOME: root } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const logLines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+
+function opts(name = 'shagram'): DeployOptions {
+  return { ...stackDeployOptions(name as 'shagram'), stackDir: join(root, 'stacks', name), incomingDir: join(root, 'incoming', name) };
+}
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'shagram-remote-'));
+  bin = join(root, 'bin');
+  mkdirSync(bin);
+  log = join(root, 'docker.log');
+  fakeDocker();
+});
+
+test('every generated script is valid sh and bash syntax', () => {
+  const o = opts();
+  for (const s of [waitReadyScript({ dockerTimeoutSeconds: 4 }), prepareScript(o), stageScript(o), downScript(o), deployScript(o), deployScript(opts('harbor'))]) {
+    expect(spawnSync('bash', ['-n'], { input: s }).status).toBe(0);
+    expect(spawnSync('sh', ['-n'], { input: s }).status).toBe(0);
+  }
+});
+
+test('prepare, stage, deploy: files synced, .env from stdin with mode 600, pull then up --wait', () => {
+  const o = opts();
+  expect(run(prepareScript(o)).code).toBe(0);
+  expect(statSync(o.stackDir).isDirectory()).toBe(true);
+  // What CopyToRemote leaves: the incoming folder (with a stray .env that must not win).
+  expect(run(stageScript(o)).code).toBe(0);
+  mkdirSync(join(o.incomingDir, 'templates'), { recursive: true });
+  writeFileSync(join(o.incomingDir, 'compose.yaml'), 'services: {}\n');
+  writeFileSync(join(o.incomingDir, 'templates', 'chat.conf.template'), 'server {}\n');
+  writeFileSync(join(o.incomingDir, '.env'), "APP_IMAGE='stray'\n");
+
+  const r = run(deployScript(o), "APP_IMAGE='reg/shagram/shagram:aaaaaaa'\nJWT_SECRET='s3cret'\n");
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('deploy shagram: healthy');
+  expect(readFileSync(join(o.stackDir, '.env'), 'utf8')).toBe("APP_IMAGE='reg/shagram/shagram:aaaaaaa'\nJWT_SECRET='s3cret'\n");
+  expect(statSync(join(o.stackDir, '.env')).mode & 0o777).toBe(0o600);
+  expect(readFileSync(join(o.stackDir, 'templates', 'chat.conf.template'), 'utf8')).toBe('server {}\n');
+  expect(existsSync(join(o.stackDir, '.env.previous'))).toBe(false);
+  expect(logLines().filter((l) => !l.startsWith('docker compose version'))).toEqual([
+    'docker compose pull',
+    'docker compose up -d --wait --wait-timeout 180 --remove-orphans',
+    "env: APP_IMAGE='reg/shagram/shagram:aaaaaaa'",
+  ]);
+  // The secret never appears in what docker was called with.
+  expect(readFileSync(log, 'utf8')).not.toContain('s3cret');
+});
+
+test('a failed health gate restores the previous image tag and fails the deploy', () => {
+  const o = opts();
+  run(prepareScript(o));
+  expect(run(deployScript(o), "APP_IMAGE='reg/shagram/shagram:aaaaaaa'\n").code).toBe(0);
+  writeFileSync(join(root, 'fail-up'), '');
+  writeFileSync(log, '');
+  // The rollback's own `up` also fails here (the fake fails every up): the script still restores .env and exits 1.
+  const r = run(deployScript(o), "APP_IMAGE='reg/shagram/shagram:bbbbbbb'\n");
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('deploy shagram: services did not become healthy; restoring the previous .env (image tag)');
+  expect(readFileSync(join(o.stackDir, '.env'), 'utf8')).toBe("APP_IMAGE='reg/shagram/shagram:aaaaaaa'\n");
+  expect(logLines().filter((l) => l.startsWith('docker compose up'))).toHaveLength(2);
+});
+
+test('rollback brings the previous tag up when it is healthy', () => {
+  const o = opts();
+  run(prepareScript(o));
+  run(deployScript(o), "APP_IMAGE='old'\n");
+  writeFileSync(log, '');
+  // Fail only the first `up`: the fake removes the marker after failing once.
+  writeFileSync(
+    join(bin, 'docker'),
+    `#!/bin/sh\necho "docker $*" >> "${log}"\nif [ "$1 $2" = "compose up" ]; then echo "env: $(grep APP_IMAGE .env)" >> "${log}"; if [ -e "${root}/fail-once" ]; then rm "${root}/fail-once"; exit 1; fi; fi\nexit 0\n`,
+  );
+  writeFileSync(join(root, 'fail-once'), '');
+  const r = run(deployScript(o), "APP_IMAGE='new'\n");
+  expect(r.code).toBe(1);
+  expect(logLines().filter((l) => l.startsWith('env:'))).toEqual(["env: APP_IMAGE='new'", "env: APP_IMAGE='old'"]);
+  expect(r.stderr).not.toContain('not healthy either');
+});
+
+test('an empty .env on stdin is refused before anything runs', () => {
+  const o = opts();
+  run(prepareScript(o));
+  const r = run(deployScript(o), '');
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('deploy shagram: empty .env on stdin');
+  expect(logLines().filter((l) => !l.includes('compose version'))).toEqual([]);
+});
+
+test('harbor: runs the installer wrapper and does not pull', () => {
+  const o = opts('harbor');
+  run(prepareScript(o));
+  mkdirSync(o.incomingDir, { recursive: true });
+  writeFileSync(join(o.incomingDir, 'install'), `#!/bin/sh\necho "install $(grep -c . .env)" >> "${log}"\n`);
+  chmodSync(join(o.incomingDir, 'install'), 0o755);
+  const r = run(deployScript(o), "HARBOR_ADMIN_PASSWORD='x'\n");
+  expect(r.code).toBe(0);
+  expect(logLines().filter((l) => !l.includes('compose version'))[0]).toBe('install 1');
+  expect(logLines().some((l) => l.includes('pull'))).toBe(false);
+});
+
+test('harbor without wrapper or generated compose file fails with one line', () => {
+  const o = opts('harbor');
+  run(prepareScript(o));
+  const r = run(deployScript(o), "A='1'\n");
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim()).toBe('deploy harbor: no ./install wrapper and no docker-compose.yml');
+});
+
+test('falls back to docker-compose when the compose plugin is missing', () => {
+  fakeDocker(false);
+  const o = opts('jenkins');
+  run(prepareScript(o));
+  expect(run(deployScript(o), "A='1'\n").code).toBe(0);
+  expect(logLines().filter((l) => l.startsWith('docker-compose'))).toEqual([
+    'docker-compose pull',
+    'docker-compose up -d --wait --wait-timeout 600 --remove-orphans',
+  ]);
+});
+
+test('down keeps volumes and tolerates a stack that was never deployed', () => {
+  const o = opts();
+  expect(run(downScript(o)).stdout).toContain('nothing deployed');
+  run(prepareScript(o));
+  expect(run(downScript(o)).code).toBe(0);
+  expect(logLines().filter((l) => !l.includes('compose version'))).toEqual(['docker compose down --remove-orphans']);
+});
+
+test('wait-ready: cloud-init exit 2 is accepted, exit 1 fails, docker must answer within the bound', () => {
+  const cloudInit = (code: number) => {
+    writeFileSync(join(bin, 'cloud-init'), `#!/bin/sh\n[ "$1" = status ] && exit ${code}\nexit 0\n`);
+    chmodSync(join(bin, 'cloud-init'), 0o755);
+  };
+  cloudInit(2);
+  expect(run(waitReadyScript({ dockerTimeoutSeconds: 4 })).stdout).toContain('host-ready: ok');
+  cloudInit(1);
+  const failed = run(waitReadyScript({ dockerTimeoutSeconds: 4 }));
+  expect(failed.code).toBe(1);
+  expect(failed.stderr).toContain('host-ready: cloud-init failed (exit 1)');
+  cloudInit(0);
+  writeFileSync(join(root, 'no-docker'), '');
+  const noDocker = run(waitReadyScript({ dockerTimeoutSeconds: 2 }));
+  expect(noDocker.code).toBe(1);
+  expect(noDocker.stderr).toContain('host-ready: docker did not answer within 2 s');
+});
