@@ -65,7 +65,7 @@ export function formatStatus(snapshots: readonly StackSnapshot[], volumeBytes: R
     '',
     formatTable(['stack', 'state'], stackRows),
     '',
-    containerRows.length > 0 ? formatTable(['stack', 'service', 'container', 'state', 'health', 'image', ''], containerRows) : '(no containers)',
+    containerRows.length > 0 ? formatTable(['stack', 'service', 'container', 'state', 'health', 'image', 'note'], containerRows) : '(no containers)',
     '',
     volumeRows.length > 0 ? formatTable(['stack', 'volume', 'size', 'mountpoint'], volumeRows) : '(no named volumes)',
   ].join('\n');
