@@ -229,3 +229,12 @@ test('components are ComponentResources with their own types', () => {
   }
   expect(prodConfig()['shagram:imageTag']).toHaveLength(20);
 });
+
+test('the program passes its own policy pack checks', async () => {
+  const { sshOpenToWorld, bootDiskTooSmall, plaintextSecretOutputs } = await import('../policy/rules');
+  expect(sshOpenToWorld(byName('shagram-sg').inputs.ingresses)).toEqual([]);
+  expect(bootDiskTooSmall(byName('shagram-vm').inputs)).toEqual([]);
+  const outputs: Record<string, unknown> = {};
+  for (const [k, o] of Object.entries(platform.outputs)) outputs[k] = await valueOf(o);
+  expect(plaintextSecretOutputs(outputs)).toEqual([]);
+});
