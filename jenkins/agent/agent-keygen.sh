@@ -16,6 +16,7 @@ if [ ! -s "$dir/host_ed25519" ]; then
   rm -f "$dir/host_ed25519" "$dir/host_ed25519.pub"
   ssh-keygen -q -t ed25519 -N '' -C docker-agent -f "$dir/host_ed25519"
 fi
+rm -f "$dir/host_ed25519.key"
 cut -d' ' -f1,2 "$dir/host_ed25519.pub" > "$dir/host_ed25519.key"
 chmod 0400 "$dir/controller_ed25519" "$dir/host_ed25519"
 chmod 0444 "$dir/controller_ed25519.pub" "$dir/host_ed25519.pub" "$dir/host_ed25519.key"
