@@ -114,33 +114,33 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
 /** The mocks: record inputs, validate every Yandex registration and invoke against the schema (throwing on error). */
 export function schemaCheckingMocks(rec: MockRun): pulumi.runtime.Mocks {
   return {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
-        const r = rec.resources.find((x) => x.type === args.type && x.name === args.name);
-        if (r) r.raw = args.inputs;
-        if (r) r.inputs = unwrapSecrets(args.inputs) as Record<string, any>;
-        if (args.type.startsWith('yandex:')) {
-          const errors = validateResourceInputs(schema, args.type, unwrapSecrets(args.inputs) as Record<string, any>);
-          if (errors.length) {
-            rec.schemaErrors.push(...errors);
-            throw new Error(`schema: ${errors.join('; ')}`);
-          }
+    newResource(args: pulumi.runtime.MockResourceArgs) {
+      const r = rec.resources.find((x) => x.type === args.type && x.name === args.name);
+      if (r) r.raw = args.inputs;
+      if (r) r.inputs = unwrapSecrets(args.inputs) as Record<string, any>;
+      if (args.type.startsWith('yandex:')) {
+        const errors = validateResourceInputs(schema, args.type, unwrapSecrets(args.inputs) as Record<string, any>);
+        if (errors.length) {
+          rec.schemaErrors.push(...errors);
+          throw new Error(`schema: ${errors.join('; ')}`);
         }
-        return { id: `${args.name}-id`, state: computedState(args.type, args.name, args.inputs) };
-      },
-      call(args: pulumi.runtime.MockCallArgs) {
-        const inv = [...rec.invokes].reverse().find((x) => x.token === args.token);
-        if (inv) inv.inputs = args.inputs;
-        if (args.token.startsWith('yandex:')) {
-          const errors = validateInvokeInputs(schema, args.token, args.inputs);
-          if (errors.length) {
-            rec.schemaErrors.push(...errors);
-            throw new Error(`schema: ${errors.join('; ')}`);
-          }
-          return { id: 'fd8ubuntuimage', imageId: 'fd8ubuntuimage', family: args.inputs.family, minDiskSize: 8, folderId: 'standard-images' };
+      }
+      return { id: `${args.name}-id`, state: computedState(args.type, args.name, args.inputs) };
+    },
+    call(args: pulumi.runtime.MockCallArgs) {
+      const inv = [...rec.invokes].reverse().find((x) => x.token === args.token);
+      if (inv) inv.inputs = args.inputs;
+      if (args.token.startsWith('yandex:')) {
+        const errors = validateInvokeInputs(schema, args.token, args.inputs);
+        if (errors.length) {
+          rec.schemaErrors.push(...errors);
+          throw new Error(`schema: ${errors.join('; ')}`);
         }
-        throw new Error(`unexpected invoke ${args.token}`);
-      },
-    };
+        return { id: 'fd8ubuntuimage', imageId: 'fd8ubuntuimage', family: args.inputs.family, minDiskSize: 8, folderId: 'standard-images' };
+      }
+      throw new Error(`unexpected invoke ${args.token}`);
+    },
+  };
 }
 
 /** Sets config and mocks, runs the program and waits until every resource is registered. */
