@@ -59,6 +59,10 @@ export interface InfraConfig {
   jenkinsHost: string;
   registryHost: string;
   letsencryptEmail?: string;
+  /** Repository Jenkins builds (GITHUB_REPO_URL of the Jenkins stack). */
+  githubRepoUrl: string;
+  /** State backend the Jenkins pipeline's `pulumi up` logs in to (PULUMI_BACKEND_URL). */
+  pulumiBackendUrl: string;
   imageTag: string;
   pushImage: boolean;
   secrets: SecretConfig;
@@ -179,6 +183,8 @@ export function parseConfig(src: ConfigSource): InfraConfig {
     jenkinsHost: read(src, 'shagram:jenkinsHost', { schema: hostname }),
     registryHost: read(src, 'shagram:registryHost', { schema: hostname }),
     letsencryptEmail: readOptional(src, 'shagram:letsencryptEmail', z.email('must be an e-mail address')),
+    githubRepoUrl: read(src, 'shagram:githubRepoUrl', { schema: z.string().regex(/^(https:\/\/|git@)[^\s']+$/, 'must be an https:// or git@ repository URL') }),
+    pulumiBackendUrl: read(src, 'shagram:pulumiBackendUrl', { schema: z.string().regex(/^(file|s3|https|gs|azblob):\/\/[^\s']*$/, 'must be a Pulumi backend URL (file://, s3://, https://)') }),
     imageTag,
     pushImage: read(src, 'shagram:pushImage', { schema: boolString, default: 'true' }),
     secrets: {

@@ -44,6 +44,8 @@ export interface EnvInputs {
   jenkinsHost: string;
   registryHost: string;
   letsencryptEmail?: string;
+  githubRepoUrl: string;
+  pulumiBackendUrl: string;
   appImage: string;
   jwtSecret: string;
   harborAdminPassword: string;
@@ -75,6 +77,9 @@ export function stackEnv(name: StackName, v: EnvInputs): Record<string, string> 
       return {
         COMPOSE_PROJECT_NAME: 'jenkins',
         JENKINS_HOST: v.jenkinsHost,
+        CHAT_HOST: v.chatHost,
+        GITHUB_REPO_URL: v.githubRepoUrl,
+        PULUMI_BACKEND_URL: v.pulumiBackendUrl,
         JENKINS_URL: `https://${v.jenkinsHost}/`,
         JENKINS_PORT: String(JENKINS_PORT),
         JENKINS_ADMIN_PASSWORD: v.jenkinsAdminPassword,

@@ -88,6 +88,9 @@ test.each<[string, Record<string, string | undefined>, string]>([
   ['shagram:sshPort', { 'shagram:sshPort': '70000' }, 'must be at most 65535'],
   ['shagram:sshUser', { 'shagram:sshUser': 'Root User' }, 'must be a Linux user name'],
   ['shagram:pushImage', { 'shagram:pushImage': '1' }, 'must be true or false'],
+  ['shagram:githubRepoUrl', { 'shagram:githubRepoUrl': undefined }, 'is required'],
+  ['shagram:githubRepoUrl', { 'shagram:githubRepoUrl': 'ftp://x' }, 'must be an https:// or git@ repository URL'],
+  ['shagram:pulumiBackendUrl', { 'shagram:pulumiBackendUrl': '/tmp/state' }, 'must be a Pulumi backend URL'],
 ])('%s: %j fails with "%s"', (key, change, message) => {
   const e = errorOf({ ...prodConfig(), ...change });
   expect(e.key).toBe(key);

@@ -203,6 +203,8 @@ export function prodConfig(): Record<string, string> {
     'shagram:jenkinsHost': 'jenkins.shagram.test',
     'shagram:registryHost': 'registry.shagram.test',
     'shagram:letsencryptEmail': 'ops@shagram.test',
+    'shagram:githubRepoUrl': 'https://github.com/example/shagram.git',
+    'shagram:pulumiBackendUrl': 's3://shagram-state?endpoint=storage.yandexcloud.net&region=ru-central1',
     'shagram:imageTag': '0123456789abcdef0123',
     'shagram:jwtSecret': 'jwt-secret-from-config-0123456789abcdef',
   };
@@ -219,6 +221,8 @@ export function devConfig(): Record<string, string> {
     'shagram:chatHost': 'chat.dev.test',
     'shagram:jenkinsHost': 'jenkins.dev.test',
     'shagram:registryHost': 'registry.dev.test',
+    'shagram:githubRepoUrl': 'git@github.com:example/shagram.git',
+    'shagram:pulumiBackendUrl': 'file:///var/lib/pulumi-state',
     'shagram:imageTag': 'abcdef1',
     'shagram:pushImage': 'false',
   };

@@ -109,6 +109,8 @@ describe('stacks', () => {
     chatHost: 'chat.t',
     jenkinsHost: 'ci.t',
     registryHost: 'reg.t',
+    githubRepoUrl: 'https://github.com/x/y.git',
+    pulumiBackendUrl: 'file:///state',
     appImage: appImageName('reg.t', 'abc1234'),
     jwtSecret: 'j',
     harborAdminPassword: 'h',
@@ -134,7 +136,7 @@ describe('stacks', () => {
     expect(Object.values(stackEnv('shagram', v))).not.toContain('h');
     expect(stackEnv('harbor', v)).toMatchObject({ HARBOR_ADMIN_PASSWORD: 'h', HARBOR_HTTP_PORT: '8085', HARBOR_EXTERNAL_URL: 'https://reg.t' });
     expect(Object.values(stackEnv('harbor', v))).not.toContain('j');
-    expect(stackEnv('jenkins', v)).toMatchObject({ JENKINS_ADMIN_PASSWORD: 'k', JENKINS_PORT: '8081', HARBOR_ROBOT_SECRET: 'r' });
+    expect(stackEnv('jenkins', v)).toMatchObject({ JENKINS_ADMIN_PASSWORD: 'k', JENKINS_PORT: '8081', HARBOR_ROBOT_SECRET: 'r', CHAT_HOST: 'chat.t', GITHUB_REPO_URL: 'https://github.com/x/y.git', PULUMI_BACKEND_URL: 'file:///state' });
   });
 });
 
