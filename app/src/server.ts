@@ -9,6 +9,7 @@ import { Metrics } from './metrics';
 import { createLogger, type Logger } from './logger';
 import { createHttpApp } from './http/app';
 import { ChatGateway } from './ws/gateway';
+import { HistoryCache } from './http/history-cache';
 
 /** A running (or ready to run) Shagram server. */
 export interface ShagramServer {
@@ -35,13 +36,22 @@ export function createShagramServer(config: Config, logger: Logger = createLogge
   let draining = false;
   const isDraining = () => draining;
 
-  const app = createHttpApp({ config, store, tokens, metrics, logger, isDraining });
+  const historyCache = new HistoryCache();
+  const app = createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache });
   const server = http.createServer(app);
   // Bound slow or idle clients: no header trickling, no idle keep-alive sockets forever.
   server.headersTimeout = 15_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
-  const gateway = new ChatGateway({ config, store, tokens, metrics, logger, isDraining });
+  const gateway = new ChatGateway({
+    config,
+    store,
+    tokens,
+    metrics,
+    logger,
+    isDraining,
+    onCommit: (batch) => historyCache.invalidate(new Set(batch.map((message) => message.room))),
+  });
   gateway.attach(server);
 
   let closing: Promise<void> | undefined;

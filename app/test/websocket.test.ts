@@ -64,6 +64,16 @@ describe('plain (seed-compatible) mode', () => {
     expect(a.frames).toHaveLength(2);
   });
 
+  test('the cached history page is refreshed by every commit into its room', async () => {
+    const before = (await (await fetch(`${t.url}/api/messages/dev`)).json()) as { messages: Array<{ text: string }> };
+    const a = await join('dev', alice.token);
+    a.send('fresh');
+    await a.waitForFrames(1);
+    const after = (await (await fetch(`${t.url}/api/messages/dev`)).json()) as { messages: Array<{ text: string }> };
+    expect(after.messages).toHaveLength(Math.min(50, before.messages.length + 1));
+    expect(after.messages[0]!.text).toBe('fresh');
+  });
+
   test('empty text and non-JSON frames are ignored, the connection stays open', async () => {
     const a = await join('chat', alice.token);
     a.ws.send('not json at all');

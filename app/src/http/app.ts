@@ -9,6 +9,8 @@ import type { Logger } from '../logger';
 import { authRoutes } from './auth-routes';
 import { chatRoutes } from './chat-routes';
 import { errorHandler, notFound } from './errors';
+import type { HistoryCache } from './history-cache';
+import { staticHeaders } from './static-headers';
 
 export interface HttpDeps {
   config: Config;
@@ -18,6 +20,7 @@ export interface HttpDeps {
   logger: Logger;
   /** True once shutdown has begun. */
   isDraining: () => boolean;
+  historyCache: HistoryCache;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface HttpDeps {
  * styles and WebSocket), JSON bodies capped at 16 KiB, rate-limited auth, the API, ops endpoints
  * and the static UI. Every error leaves as `{error}` JSON.
  */
-export function createHttpApp({ config, store, tokens, metrics, logger, isDraining }: HttpDeps): Express {
+export function createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache }: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -42,7 +45,7 @@ export function createHttpApp({ config, store, tokens, metrics, logger, isDraini
   });
 
   app.use(
-    helmet({
+    staticHeaders(helmet({
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
@@ -61,7 +64,7 @@ export function createHttpApp({ config, store, tokens, metrics, logger, isDraini
       },
       // HSTS is the TLS edge's job (nginx); the app itself may be reached over plain HTTP on loopback.
       strictTransportSecurity: false,
-    }),
+    })),
   );
 
   app.get('/healthz', (_req, res) => {
@@ -90,7 +93,7 @@ export function createHttpApp({ config, store, tokens, metrics, logger, isDraini
     }),
     authRoutes(store, tokens),
   );
-  app.use('/api', chatRoutes(store, tokens));
+  app.use('/api', chatRoutes(store, tokens, historyCache));
   app.use('/api', notFound);
 
   app.use(express.static(config.publicDir, { index: 'index.html', maxAge: '1h' }));

@@ -4,11 +4,12 @@ import type { TokenService } from '../auth/tokens';
 import { createRoomSchema, firstIssue, historyQuerySchema, ROOM_NAME } from '../validation';
 import { HttpError } from './errors';
 import { requireUser } from './auth-routes';
+import type { HistoryCache } from './history-cache';
 
 const DEFAULT_HISTORY = 50;
 
 /** `/api/me`, `/api/rooms` and `/api/messages/:room`. */
-export function chatRoutes(store: Store, tokens: TokenService): Router {
+export function chatRoutes(store: Store, tokens: TokenService, cache: HistoryCache): Router {
   const router = Router();
   const auth = requireUser(tokens);
 
@@ -30,6 +31,16 @@ export function chatRoutes(store: Store, tokens: TokenService): Router {
   router.get('/messages/:room', (req, res) => {
     const room = req.params.room;
     if (!ROOM_NAME.test(room)) throw new HttpError(400, 'invalid room name');
+    if (req.query.before === undefined && req.query.limit === undefined) {
+      let body = cache.get(room);
+      if (!body) {
+        if (!store.roomExists(room)) throw new HttpError(404, 'room not found');
+        body = Buffer.from(JSON.stringify({ messages: store.history(room, DEFAULT_HISTORY) }));
+        cache.set(room, body);
+      }
+      res.type('application/json').send(body);
+      return;
+    }
     const query = historyQuerySchema.safeParse({ before: single(req.query.before), limit: single(req.query.limit) });
     if (!query.success) throw new HttpError(400, firstIssue(query.error));
     if (!store.roomExists(room)) throw new HttpError(404, 'room not found');

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config/config';
-import type { Store } from '../db/store';
+import type { NewMessage, Store } from '../db/store';
 import type { TokenService } from '../auth/tokens';
 import type { Metrics } from '../metrics';
 import type { Logger } from '../logger';
@@ -26,6 +26,8 @@ export interface GatewayDeps {
   metrics: Metrics;
   logger: Logger;
   isDraining: () => boolean;
+  /** Called with each committed batch before it is broadcast. */
+  onCommit?: (batch: readonly NewMessage[]) => void;
 }
 
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
@@ -51,7 +53,7 @@ export class ChatGateway {
 
   constructor(private readonly deps: GatewayDeps) {
     this.allowedOrigins = new Set(deps.config.allowedOrigins);
-    this.writer = new MessageWriter(deps.store, this.hub, deps.metrics, deps.logger);
+    this.writer = new MessageWriter(deps.store, this.hub, deps.metrics, deps.logger, deps.onCommit);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_FRAME_BYTES,
@@ -85,14 +87,14 @@ export class ChatGateway {
 
   private connect(ws: WebSocket, room: string, user: string, since: number | undefined): void {
     const { config, store, metrics, logger } = this.deps;
-    store.createRoom(room); // a valid room that does not exist yet is created on join
+    if (!store.roomExists(room)) store.createRoom(room); // a valid room that does not exist yet is created on join
     const peer = new Peer(ws, user, room, ws.protocol === JSON_SUBPROTOCOL, new TokenBucket(config.messageRate), config.maxBufferedBytes);
 
     // Replay and join happen in the same synchronous turn: every committed message is either
     // in the replay or broadcast to this peer later, never both, never neither.
     if (since !== undefined) {
       for (const message of store.since(room, since, MAX_REPLAY)) {
-        peer.send(Buffer.from(peer.json ? messageEvent(message) : plainLine(message)));
+        peer.sendText(peer.json ? messageEvent(message) : plainLine(message));
       }
     }
     this.hub.join(peer);
@@ -118,7 +120,7 @@ export class ChatGateway {
     if (this.deps.isDraining()) return;
     if (!peer.bucket.take()) {
       metrics.framesRejected.inc({ reason: 'rate_limited' });
-      if (peer.json) peer.send(Buffer.from(errorEvent('rate_limited', 'too many messages, slow down')));
+      if (peer.json) peer.sendText(errorEvent('rate_limited', 'too many messages, slow down'));
       return;
     }
     const frame = parseClientFrame(data, isBinary);
@@ -126,7 +128,7 @@ export class ChatGateway {
       this.writer.enqueue(peer, frame.text);
     } else if (frame.kind === 'reject') {
       metrics.framesRejected.inc({ reason: frame.code });
-      if (peer.json) peer.send(Buffer.from(errorEvent(frame.code, frame.message)));
+      if (peer.json) peer.sendText(errorEvent(frame.code, frame.message));
     }
   }
 

@@ -1,16 +1,20 @@
 import type { StoredMessage } from '../db/store';
 import { messageEvent, plainLine, presenceEvent } from './frames';
 import type { Peer } from './peer';
+import { encodeTextFrame, type TextFrame } from './text-frame';
 
 /**
- * Who is in which room, and delivery to them. Each broadcast is serialised at most once per
- * mode (plain and JSON) and the same buffer goes to every peer. Presence changes are coalesced:
- * one presence event per room per event-loop turn, however many peers joined or left in it.
+ * Who is in which room, and delivery to them. Each broadcast is serialised and framed at most
+ * once per mode (plain and JSON) and the same bytes go to every peer. Inside {@link batch}, each
+ * recipient's socket is corked once, so a group commit of k messages costs one write per peer.
+ * Presence changes are coalesced: one presence event per room per event-loop turn.
  */
 export class Hub {
   private readonly rooms = new Map<string, Set<Peer>>();
   private readonly presenceDirty = new Set<string>();
   private presenceScheduled = false;
+  private batchId = 0;
+  private corked: Peer[] | undefined;
 
   /** Number of connected peers. */
   get size(): number {
@@ -48,15 +52,33 @@ export class Hub {
     return [...new Set([...peers].map((peer) => peer.user))].sort();
   }
 
+  /** Runs `deliver` (a series of broadcasts) with every recipient corked until it returns. */
+  batch(deliver: () => void): void {
+    this.batchId++;
+    const corked: Peer[] = (this.corked = []);
+    try {
+      deliver();
+    } finally {
+      this.corked = undefined;
+      for (const peer of corked) peer.uncork();
+    }
+  }
+
   /** Delivers a committed message to everyone in its room (and no other room). @returns peers reached. */
   broadcast(message: StoredMessage): number {
     const peers = this.rooms.get(message.room_id);
     if (!peers) return 0;
-    let plain: Buffer | undefined;
-    let json: Buffer | undefined;
+    const corked = this.corked;
+    let plain: TextFrame | undefined;
+    let json: TextFrame | undefined;
     for (const peer of peers) {
-      if (peer.json) peer.send((json ??= Buffer.from(messageEvent(message))));
-      else peer.send((plain ??= Buffer.from(plainLine(message))));
+      if (corked && peer.corkedBatch !== this.batchId) {
+        peer.corkedBatch = this.batchId;
+        peer.cork();
+        corked.push(peer);
+      }
+      if (peer.json) peer.send((json ??= encodeTextFrame(messageEvent(message))));
+      else peer.send((plain ??= encodeTextFrame(plainLine(message))));
     }
     return peers.size;
   }
@@ -73,8 +95,8 @@ export class Hub {
     for (const room of this.presenceDirty) {
       const peers = this.rooms.get(room);
       if (!peers) continue;
-      let event: Buffer | undefined;
-      for (const peer of peers) if (peer.json) peer.send((event ??= Buffer.from(presenceEvent(room, this.usersIn(room)))));
+      let event: TextFrame | undefined;
+      for (const peer of peers) if (peer.json) peer.send((event ??= encodeTextFrame(presenceEvent(room, this.usersIn(room)))));
     }
     this.presenceDirty.clear();
   }

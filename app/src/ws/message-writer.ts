@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { Hub } from './hub';
 import type { Peer } from './peer';
 import { errorEvent } from './frames';
+import { encodeTextFrame } from './text-frame';
 
 interface Pending extends NewMessage {
   sender: Peer;
@@ -24,6 +25,8 @@ export class MessageWriter {
     private readonly hub: Hub,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    /** Called with each committed batch before it is broadcast (e.g. to invalidate caches). */
+    private readonly onCommit?: (batch: readonly NewMessage[]) => void,
   ) {}
 
   /** Queues a message from `sender`; it is committed and broadcast at the end of this turn. */
@@ -45,16 +48,20 @@ export class MessageWriter {
       ids = this.store.insertMessages(batch);
     } catch (error) {
       this.logger.error({ err: error, messages: batch.length }, 'could not store messages; none was broadcast');
-      const notice = Buffer.from(errorEvent('unavailable', 'the message could not be stored; please send it again'));
+      const notice = encodeTextFrame(errorEvent('unavailable', 'the message could not be stored; please send it again'));
       for (const item of batch) if (item.sender.json) item.sender.send(notice);
       return;
     }
     this.metrics.messagesStored.inc(batch.length);
     this.metrics.commitBatchSize.observe(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i]!;
-      this.hub.broadcast({ id: ids[i]!, room_id: item.room, user: item.user, text: item.text, created_at: item.createdAt });
-      this.metrics.fanoutSeconds.observe((performance.now() - item.receivedAt) / 1000);
-    }
+    this.onCommit?.(batch);
+    this.hub.batch(() => {
+      for (let i = 0; i < batch.length; i++) {
+        const item = batch[i]!;
+        this.hub.broadcast({ id: ids[i]!, room_id: item.room, user: item.user, text: item.text, created_at: item.createdAt });
+      }
+    });
+    const now = performance.now();
+    for (const item of batch) this.metrics.fanoutSeconds.observe((now - item.receivedAt) / 1000);
   }
 }

@@ -1,12 +1,13 @@
 import { WebSocket } from 'ws';
 import type { TokenBucket } from './rate-limiter';
-
-const TEXT_FRAME = { binary: false } as const;
+import { cork, encodeTextFrame, uncork, writeTextFrame, type TextFrame } from './text-frame';
 
 /** One connected chat client: its socket, who it is, where it is and how it wants frames. */
 export class Peer {
   /** Cleared at every heartbeat ping, set again by the pong. */
   alive = true;
+  /** The hub's batch this peer's socket is corked for (see Hub.batch). */
+  corkedBatch = 0;
 
   constructor(
     readonly socket: WebSocket,
@@ -19,16 +20,41 @@ export class Peer {
   ) {}
 
   /**
-   * Queues a text frame. A peer whose unsent backlog passes the bound is a slow consumer and is
-   * cut off rather than allowed to grow the server's memory.
+   * Queues an encoded text frame. A peer whose unsent backlog passes the bound is a slow
+   * consumer and is cut off rather than allowed to grow the server's memory. (While corked, the
+   * backlog was checked at {@link cork}: the batch's own frames do not count against it.)
    */
-  send(data: Buffer): void {
+  send(frame: TextFrame): void {
     const socket = this.socket;
     if (socket.readyState !== WebSocket.OPEN) return;
-    if (socket.bufferedAmount > this.maxBufferedBytes) {
-      socket.terminate();
-      return;
-    }
-    socket.send(data, TEXT_FRAME);
+    if (!this.corked && this.overBacklog()) return;
+    writeTextFrame(socket, frame);
+  }
+
+  /** Cuts off a slow consumer. @returns true when it was cut off. */
+  private overBacklog(): boolean {
+    if (this.socket.bufferedAmount <= this.maxBufferedBytes) return false;
+    this.socket.terminate();
+    return true;
+  }
+
+  /** Encodes and queues one text (off the hot path: replays, errors). */
+  sendText(text: string): void {
+    this.send(encodeTextFrame(text));
+  }
+
+  private corked = false;
+
+  /** Holds this peer's writes until {@link uncork}: one write system call for a whole batch. */
+  cork(): void {
+    if (this.socket.readyState !== WebSocket.OPEN || this.overBacklog()) return;
+    cork(this.socket);
+    this.corked = true;
+  }
+
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    uncork(this.socket);
   }
 }
