@@ -36,8 +36,18 @@ function makeRoot(tag: string, jenkins: 'stacks' | 'stacks-failing' = 'stacks'):
   return { root, project };
 }
 
-function script(name: string, args: string[]): Promise<RunResult> {
-  return run(path.join(SCRIPTS, name), args, { env: podman.env, allowFailure: true, timeoutMs: 280_000 });
+const TRANSCRIPTS = path.join(__dirname, '../../test-results/host-scripts');
+let transcript = 0;
+
+/** Runs one of the scripts against the test's podman; keeps a transcript under test-results/ (docs/operating.md examples). */
+async function script(name: string, args: string[]): Promise<RunResult> {
+  const result = await run(path.join(SCRIPTS, name), args, { env: podman.env, allowFailure: true, timeoutMs: 280_000 });
+  fs.mkdirSync(TRANSCRIPTS, { recursive: true });
+  fs.writeFileSync(
+    path.join(TRANSCRIPTS, `${String(++transcript).padStart(2, '0')}-${name}.txt`),
+    `$ scripts/${name} ${args.join(' ')}\n${result.stdout}${result.stderr}[exit ${result.code}]\n`,
+  );
+  return result;
 }
 
 /** docker inspect of every container of a Compose project (via the podman API, as the scripts see them). */
