@@ -9,6 +9,11 @@ export const DEFAULT_BACKUP_DIR = '/opt/shagram/backups';
 export const APP_SERVICE = 'app';
 export const DATA_MOUNT = '/app/data';
 export const DATABASE_FILE = 'shagram.db';
+/**
+ * The edge service of the Shagram stack. nginx resolves the app's address once when it starts, and a stopped and
+ * started app container may come back with another address, so a restore restarts the edge after the app.
+ */
+export const EDGE_SERVICE = 'nginx';
 
 /** Where the database is: a file given directly, or found through the Shagram stack's app container. */
 export type DatabaseSource = { kind: 'file'; file: string } | { kind: 'stack'; stacksRoot: string; service: string };
@@ -54,7 +59,8 @@ export const RESTORE_HELP = `Usage: scripts/restore <backup.db.gz | --latest> [o
 Restores a backup made by scripts/backup: decompresses it to a temporary file beside the live database, requires
 PRAGMA integrity_check = ok and Shagram's tables, and only then stops the app, keeps the current database as
 shagram.db.replaced-<UTC timestamp> (with its -wal/-shm), moves the restored file in and starts the app again
-(waiting until it is healthy). A damaged backup is refused and nothing is stopped or changed.
+and restarts the edge (nginx resolves the app's address only when it starts), waiting until both are healthy.
+A damaged backup is refused and nothing is stopped or changed.
 
 Options:
   --latest              restore the newest backup in --out
@@ -153,11 +159,12 @@ export type RestoreStep =
   | { kind: 'verify'; backup: string; workDir: string }
   | { kind: 'exec'; what: string; command: Command }
   | { kind: 'swap'; target: string; stamp: string; keptAs: string }
-  | { kind: 'wait'; service: string; timeoutSeconds: number };
+  | { kind: 'wait'; services: string[]; timeoutSeconds: number };
 
 /**
- * The restore as data: verify first (nothing stops when the backup is bad), then stop the app, swap, start it
- * and wait until it is healthy. Without a stack (--db) only verify and swap. Pure.
+ * The restore as data: verify first (nothing stops when the backup is bad), then stop the app, swap, start it,
+ * restart the edge (see {@link EDGE_SERVICE}) and wait until both are healthy. Without a stack (--db) only verify
+ * and swap. Pure.
  */
 export function planRestore(
   backup: string,
@@ -173,7 +180,8 @@ export function planRestore(
     { kind: 'exec', what: `stop ${stack.service}`, command: composeCommand(stack.cli, stack.location, ['stop', stack.service]) },
     swap,
     { kind: 'exec', what: `start ${stack.service}`, command: composeCommand(stack.cli, stack.location, ['start', stack.service]) },
-    { kind: 'wait', service: stack.service, timeoutSeconds: stack.timeoutSeconds },
+    { kind: 'exec', what: `restart ${EDGE_SERVICE}`, command: composeCommand(stack.cli, stack.location, ['restart', EDGE_SERVICE]) },
+    { kind: 'wait', services: [stack.service, EDGE_SERVICE], timeoutSeconds: stack.timeoutSeconds },
   ];
 }
 
@@ -189,7 +197,7 @@ export function formatRestorePlan(steps: readonly RestoreStep[]): string {
         case 'swap':
           return `# swap: mv ${step.target} ${step.keptAs} (with -wal/-shm); mv <verified copy> ${step.target}`;
         case 'wait':
-          return `# wait up to ${step.timeoutSeconds} s until ${step.service} is healthy`;
+          return `# wait up to ${step.timeoutSeconds} s until ${step.services.join(' and ')} are healthy`;
       }
     })
     .join('\n');

@@ -48,8 +48,8 @@ async function main(): Promise<number> {
         candidate = undefined;
         console.log(`restore: ${step.target} replaced${keptAs ? `; the previous database is kept as ${keptAs}` : ''}`);
       } else if (step.kind === 'wait' && stack) {
-        const health = await waitForHealth(stack.cli, stack.location, step.timeoutSeconds, (s) => console.log(`restore: ${s}`), [step.service]);
-        if (health.state !== 'healthy') throw new ScriptError(`${step.service} is not healthy after the restore: ${health.summary}`);
+        const health = await waitForHealth(stack.cli, stack.location, step.timeoutSeconds, (s) => console.log(`restore: ${s}`), step.services);
+        if (health.state !== 'healthy') throw new ScriptError(`not healthy after the restore: ${health.summary}`);
       }
     }
   } finally {

@@ -76,14 +76,15 @@ describe('restore plan', () => {
     expect(() => databaseFileFromContainers([app], 'web')).toThrow('the shagram stack has no "web" container (is it up? see scripts/status)');
     expect(() => databaseFileFromContainers([{ ...app, volumes: [] }], 'app')).toThrow('container shagram_app_1 has no volume at /app/data');
   });
-  test('verify before anything stops; then stop, swap, start, wait', () => {
+  test('verify before anything stops; then stop, swap, start, restart the edge, wait', () => {
     const steps = planRestore('/b/x.db.gz', '/v/shagram.db', '20261125T000000Z', { cli, location, service: 'app', timeoutSeconds: 60 });
     expect(steps).toEqual([
       { kind: 'verify', backup: '/b/x.db.gz', workDir: '/v' },
       { kind: 'exec', what: 'stop app', command: { argv: ['docker-compose', '-f', 'compose.yaml', 'stop', 'app'], cwd: '/s/shagram' } },
       { kind: 'swap', target: '/v/shagram.db', stamp: '20261125T000000Z', keptAs: '/v/shagram.db.replaced-20261125T000000Z' },
       { kind: 'exec', what: 'start app', command: { argv: ['docker-compose', '-f', 'compose.yaml', 'start', 'app'], cwd: '/s/shagram' } },
-      { kind: 'wait', service: 'app', timeoutSeconds: 60 },
+      { kind: 'exec', what: 'restart nginx', command: { argv: ['docker-compose', '-f', 'compose.yaml', 'restart', 'nginx'], cwd: '/s/shagram' } },
+      { kind: 'wait', services: ['app', 'nginx'], timeoutSeconds: 60 },
     ]);
     expect(formatRestorePlan(steps)).toBe(
       [
@@ -91,7 +92,8 @@ describe('restore plan', () => {
         'cd /s/shagram && docker-compose -f compose.yaml stop app',
         '# swap: mv /v/shagram.db /v/shagram.db.replaced-20261125T000000Z (with -wal/-shm); mv <verified copy> /v/shagram.db',
         'cd /s/shagram && docker-compose -f compose.yaml start app',
-        '# wait up to 60 s until app is healthy',
+        'cd /s/shagram && docker-compose -f compose.yaml restart nginx',
+        '# wait up to 60 s until app and nginx are healthy',
       ].join('\n'),
     );
   });

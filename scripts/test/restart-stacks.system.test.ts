@@ -10,6 +10,7 @@ import { run, type RunResult } from '../../test/system-helpers/exec';
 import { startPodmanService, type PodmanService } from '../../test/system-helpers/podman-service';
 import { ensureStandinImages } from '../../test/system-helpers/standin-images';
 import { startHealthTicker, type HealthTicker } from './podman-health-ticker';
+import { keepTranscript } from './transcript';
 
 const SCRIPTS = path.join(__dirname, '..');
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -36,17 +37,10 @@ function makeRoot(tag: string, jenkins: 'stacks' | 'stacks-failing' = 'stacks'):
   return { root, project };
 }
 
-const TRANSCRIPTS = path.join(__dirname, '../../test-results/host-scripts');
-let transcript = 0;
-
-/** Runs one of the scripts against the test's podman; keeps a transcript under test-results/ (docs/operating.md examples). */
+/** Runs one of the scripts against the test's podman; keeps a transcript (docs/operating.md examples). */
 async function script(name: string, args: string[]): Promise<RunResult> {
   const result = await run(path.join(SCRIPTS, name), args, { env: podman.env, allowFailure: true, timeoutMs: 280_000 });
-  fs.mkdirSync(TRANSCRIPTS, { recursive: true });
-  fs.writeFileSync(
-    path.join(TRANSCRIPTS, `${String(++transcript).padStart(2, '0')}-${name}.txt`),
-    `$ scripts/${name} ${args.join(' ')}\n${result.stdout}${result.stderr}[exit ${result.code}]\n`,
-  );
+  keepTranscript('stand-in', name, args, result);
   return result;
 }
 

@@ -17,6 +17,7 @@ import { run, type RunResult } from '../../test/system-helpers/exec';
 import { startPodmanService, type PodmanService } from '../../test/system-helpers/podman-service';
 import { ensureStandinImages } from '../../test/system-helpers/standin-images';
 import { startHealthTicker, type HealthTicker } from './podman-health-ticker';
+import { keepTranscript } from './transcript';
 
 const REPO = path.join(__dirname, '../..');
 const APP_IMAGE = 'localhost/shagram/shagram:stack-test'; // the same tag as nginx/test/stack.system.test.ts: one build serves both
@@ -29,8 +30,10 @@ let backups: string;
 let settings: StackSettings;
 let ca: Buffer;
 
-function script(name: string, args: string[]): Promise<RunResult> {
-  return run(path.join(REPO, 'scripts', name), args, { env: podman.env, allowFailure: true, timeoutMs: 400_000 });
+async function script(name: string, args: string[]): Promise<RunResult> {
+  const result = await run(path.join(REPO, 'scripts', name), args, { env: podman.env, allowFailure: true, timeoutMs: 400_000 });
+  keepTranscript('shagram', name, args, result);
+  return result;
 }
 const out = (r: RunResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 const chat = (p: string, extra: Partial<Parameters<typeof request>[1]> = {}) => request(p, { port: settings.httpsPort, host: settings.chatHost, ca, ...extra });
@@ -149,8 +152,8 @@ test('backup while the app runs; restore refuses a damaged backup untouched, the
   // The good backup: app stopped, database swapped (the old one kept), app started and healthy again.
   const restore = await script('restore', ['--latest', '--out', backups, '--stacks-root', root]);
   expect({ code: restore.code, out: out(restore) }).toMatchObject({ code: 0 });
-  expect(restore.stdout).toMatch(/restore: \S+ verified: integrity ok, 3 messages, 1 users, 4 rooms\nrestore: stop app\nrestore: \S+\/shagram\.db replaced; the previous database is kept as \S+\/shagram\.db\.replaced-\d{8}T\d{6}Z\nrestore: start app\n/);
-  expect(restore.stdout).toMatch(/restore: 1\/1 up, 1 healthy\nrestore: done\n$/);
+  expect(restore.stdout).toMatch(/restore: \S+ verified: integrity ok, 3 messages, 1 users, 4 rooms\nrestore: stop app\nrestore: \S+\/shagram\.db replaced; the previous database is kept as \S+\/shagram\.db\.replaced-\d{8}T\d{6}Z\nrestore: start app\nrestore: restart nginx\n/);
+  expect(restore.stdout).toMatch(/restore: 2\/2 up, 2 healthy\nrestore: done\n$/);
   const restarted = await appContainer();
   expect(restarted.State.StartedAt).not.toBe(before.State.StartedAt);
   expect(await roomTexts()).toEqual(['three', 'two', 'one']);
