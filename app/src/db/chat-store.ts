@@ -1,0 +1,63 @@
+/**
+ * The storage contract the server speaks. Two engines implement it: SQLite (`sqlite-store.ts`,
+ * the embedded default) and PostgreSQL (`postgres-store.ts`, chosen by `DATABASE_URL`). Every
+ * method is asynchronous so that both engines fit; the SQLite engine answers synchronously
+ * inside the promise.
+ */
+
+/** A stored chat message as the API returns it. */
+export interface StoredMessage {
+  id: number;
+  room_id: string;
+  user: string;
+  text: string;
+  created_at: string;
+}
+
+/** A message waiting to be committed. */
+export interface NewMessage {
+  room: string;
+  user: string;
+  text: string;
+  createdAt: string;
+}
+
+/** An account as stored. */
+export interface UserRow {
+  username: string;
+  password_hash: string;
+}
+
+/**
+ * Runs right after a batch is committed, with the ids the database gave it (in batch order).
+ * The PostgreSQL engine still holds the batch's per-room order locks while it runs, so across
+ * replicas the messages of one room are published in id order. A rejection is reported to the
+ * caller of `insertMessages` (the rows stay committed).
+ */
+export type AfterCommit = (ids: number[]) => void | Promise<void>;
+
+export interface ChatStore {
+  /** Which engine this is, for logs and `/readyz`. */
+  readonly engine: 'sqlite' | 'postgres';
+  /** Creates an account. @returns false when the name (case-insensitively, by `key`) is taken. */
+  createUser(username: string, key: string, passwordHash: string): Promise<boolean>;
+  findUser(key: string): Promise<UserRow | undefined>;
+  /** Room names, sorted. */
+  listRooms(): Promise<string[]>;
+  roomExists(name: string): Promise<boolean>;
+  /** @returns true when the room was created, false when it already existed. */
+  createRoom(name: string): Promise<boolean>;
+  /** Newest first: the last `limit` messages of a room, or those with an id below `before`. */
+  history(room: string, limit: number, before?: number): Promise<StoredMessage[]>;
+  /** Oldest first: messages of a room with an id above `since`, at most `limit`. */
+  since(room: string, since: number, limit: number): Promise<StoredMessage[]>;
+  /**
+   * Commits a batch in one transaction (all or nothing), then awaits `afterCommit(ids)`.
+   * @returns the ids, in batch order. Rejects when the commit fails (nothing was stored).
+   */
+  insertMessages(batch: readonly NewMessage[], afterCommit?: AfterCommit): Promise<number[]>;
+  /** True when a write could be taken now (nothing is changed). Used by `/readyz`. */
+  isWritable(): Promise<boolean>;
+  /** Closes the engine; pending work is finished first. */
+  close(): Promise<void>;
+}
