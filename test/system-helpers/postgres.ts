@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { run } from './exec';
+
+/** A throwaway PostgreSQL cluster started by {@link startPostgres}. */
+export interface TestPostgres {
+  /** `postgres://shagram:shagram-test@127.0.0.1:<port>/shagram` (a password-checked login). */
+  url: string;
+  port: number;
+  /** Where the cluster lives (data, log, unix socket). */
+  dir: string;
+  /** Runs SQL as the superuser over the private unix socket; returns psql's unaligned output. */
+  psql(sql: string, database?: string): Promise<string>;
+  /** Stops the cluster (fast shutdown) and removes its folder. */
+  stop(): Promise<void>;
+  /** Stops and starts the same cluster on the same port (an outage), resolving once it accepts connections. */
+  restart(): Promise<void>;
+}
+
+const USER = 'shagram';
+const PASSWORD = 'shagram-test';
+const DATABASE = 'shagram';
+
+/** The newest /usr/lib/postgresql/<version>/bin that has initdb (Debian's layout). */
+function binDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = fs.existsSync(root)
+    ? fs.readdirSync(root).filter((entry) => /^\d+$/.test(entry) && fs.existsSync(path.join(root, entry, 'bin', 'initdb')))
+    : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (!newest) throw new Error('no PostgreSQL server under /usr/lib/postgresql (run: npm run setup:system)');
+  return path.join(root, newest, 'bin');
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a private PostgreSQL cluster from Debian's binaries: a temp folder owned by the `postgres` system
+ * user (initdb and pg_ctl refuse to run as root, so they run through `runuser -u postgres --`), listening on
+ * 127.0.0.1 only, on a free port, with its unix socket inside the folder and fsync left on. The superuser
+ * `postgres` logs in over that socket without a password (trust, for setup); the app's role `shagram` must
+ * give its password (scram-sha-256 over TCP), so the URL's password is really used. Resolves once
+ * `pg_isready` says the server accepts connections and the role and database exist.
+ */
+export async function startPostgres(): Promise<TestPostgres> {
+  const bin = binDir();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-pg-'));
+  const data = path.join(dir, 'data');
+  const log = path.join(dir, 'postgres.log');
+  const owner = (await run('id', ['-u', 'postgres'])).stdout.trim();
+  const group = (await run('id', ['-g', 'postgres'])).stdout.trim();
+  fs.chownSync(dir, Number(owner), Number(group));
+  const asPostgres = (command: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args], { cwd: dir, timeoutMs: 120_000 });
+  const port = await freePort();
+
+  await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8']);
+  fs.appendFileSync(
+    path.join(data, 'postgresql.conf'),
+    ['', "listen_addresses = '127.0.0.1'", `port = ${port}`, `unix_socket_directories = '${dir}'`, 'fsync = on', "password_encryption = 'scram-sha-256'", ''].join('\n'),
+  );
+  fs.writeFileSync(
+    path.join(data, 'pg_hba.conf'),
+    ['local all postgres trust', `host all ${USER} 127.0.0.1/32 scram-sha-256`, 'host all all 127.0.0.1/32 trust', ''].join('\n'),
+  );
+
+  const psql = async (sql: string, database = 'postgres'): Promise<string> =>
+    (await run(path.join(bin, 'psql'), ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtX', '-c', sql])).stdout.trim();
+
+  const waitReady = async (): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const probe = await run(path.join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-t', '2'], { allowFailure: true });
+      if (probe.code === 0) return;
+      if (Date.now() > deadline) throw new Error(`PostgreSQL on port ${port} not ready after 60 s: ${probe.stdout.trim()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const start = async (): Promise<void> => {
+    await asPostgres('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', 'start']);
+    await waitReady();
+  };
+  const halt = async (): Promise<void> => {
+    await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
+  };
+
+  try {
+    await start();
+    await psql(`CREATE ROLE ${USER} LOGIN PASSWORD '${PASSWORD}'`);
+    await psql(`CREATE DATABASE ${DATABASE} OWNER ${USER}`);
+  } catch (error) {
+    await halt().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    port,
+    dir,
+    psql,
+    async stop() {
+      await halt().catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await halt();
+      await start();
+    },
+  };
+}
