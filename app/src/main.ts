@@ -1,11 +1,11 @@
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { createLogger } from './logger';
-import { createShagramServer } from './server';
+import { createShagramServer, type ShagramServer } from './server';
 
 /** Hard limit for a graceful stop (DESIGN: exit within 10 s). */
 const SHUTDOWN_LIMIT_MS = 9000;
 
-function start(): void {
+async function start(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -16,16 +16,21 @@ function start(): void {
   }
 
   const logger = createLogger(config.logLevel);
-  let server: ReturnType<typeof createShagramServer>;
+  let server: ShagramServer;
   try {
-    server = createShagramServer(config, logger);
+    server = await createShagramServer(config, logger);
   } catch (error) {
-    process.stderr.write(`shagram: cannot open the database at ${config.databasePath}: ${(error as Error).message}\n`);
+    // EngineError: one readable line, e.g. "cannot reach PostgreSQL at postgres://shagram@db:5432/shagram: ECONNREFUSED".
+    process.stderr.write(`shagram: ${(error as Error).message}\n`);
     process.exit(1);
   }
 
   server.listen().then(
-    (port) => logger.info({ port, host: config.host, database: config.databasePath, production: config.production }, 'listening'),
+    (port) =>
+      logger.info(
+        { port, host: config.host, database: server.store.engine === 'sqlite' ? config.databasePath : 'postgres', fanout: server.fanOut.kind, production: config.production },
+        'listening',
+      ),
     (error: NodeJS.ErrnoException) => {
       process.stderr.write(`shagram: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
       process.exit(1);
@@ -58,4 +63,4 @@ function start(): void {
   });
 }
 
-start();
+void start();

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type Database from 'better-sqlite3';
 import type { Config } from './config/config';
-import { openDatabase } from './db/database';
-import { Store } from './db/store';
+import type { ChatStore } from './db/chat-store';
+import type { FanOut } from './fanout/fan-out';
+import { createFanOut, EngineError, openStore } from './engines';
 import { TokenService } from './auth/tokens';
 import { Metrics } from './metrics';
 import { createLogger, type Logger } from './logger';
@@ -14,30 +14,45 @@ import { HistoryCache } from './http/history-cache';
 /** A running (or ready to run) Shagram server. */
 export interface ShagramServer {
   readonly http: http.Server;
-  readonly db: Database.Database;
-  readonly store: Store;
+  readonly store: ChatStore;
+  readonly fanOut: FanOut;
   readonly gateway: ChatGateway;
   readonly logger: Logger;
   /** Starts listening. @returns the bound port. */
   listen(): Promise<number>;
   /**
    * Graceful stop: /readyz turns 503 and upgrades are refused, queued messages are committed and
-   * broadcast, WebSockets close with 1001, the listener stops, then the database is closed.
+   * published, WebSockets close with 1001, the listener stops, then the fan-out and the database
+   * are closed.
    */
   close(): Promise<void>;
 }
 
-/** Builds the server from a validated configuration (opens and migrates the database). */
-export function createShagramServer(config: Config, logger: Logger = createLogger(config.logLevel)): ShagramServer {
-  const db = openDatabase(config.databasePath, config.migrationsDir);
-  const store = new Store(db);
+/** Engines to use instead of the ones the configuration names (tests wrap the real ones). */
+export interface EngineOverrides {
+  store?: ChatStore;
+  fanOut?: FanOut;
+}
+
+/**
+ * Builds the server from a validated configuration: opens and migrates the database and starts
+ * the fan-out (SQLite and in-process by default; PostgreSQL and Redis when configured).
+ * @throws EngineError (one readable line) when an engine cannot be reached at start.
+ */
+export async function createShagramServer(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+  overrides: EngineOverrides = {},
+): Promise<ShagramServer> {
+  const store = overrides.store ?? (await openStore(config));
+  const fanOut = overrides.fanOut ?? (await createFanOut(config));
   const tokens = new TokenService(config.jwtSecret, config.jwtTtlSeconds);
   const metrics = new Metrics();
   let draining = false;
   const isDraining = () => draining;
 
   const historyCache = new HistoryCache();
-  const app = createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache });
+  const app = createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache, fanOut });
   const server = http.createServer(app);
   // Bound slow or idle clients: no header trickling, no idle keep-alive sockets forever.
   server.headersTimeout = 15_000;
@@ -46,20 +61,29 @@ export function createShagramServer(config: Config, logger: Logger = createLogge
   const gateway = new ChatGateway({
     config,
     store,
+    fanOut,
     tokens,
     metrics,
     logger,
     isDraining,
-    onCommit: (batch) => historyCache.invalidate(new Set(batch.map((message) => message.room))),
+    onDeliver: (messages) => historyCache.invalidate(new Set(messages.map((message) => message.room_id))),
+    // Invalidations published while the fan-out was down were missed: start the cache afresh.
+    onAvailability: () => historyCache.clear(),
   });
+  try {
+    await fanOut.start(gateway.sink);
+  } catch (error) {
+    await store.close();
+    throw new EngineError((error as Error).message);
+  }
   gateway.attach(server);
 
   let closing: Promise<void> | undefined;
 
   return {
     http: server,
-    db,
     store,
+    fanOut,
     gateway,
     logger,
     listen: () =>
@@ -81,7 +105,8 @@ export function createShagramServer(config: Config, logger: Logger = createLogge
         const forced = setTimeout(() => server.closeAllConnections(), 2000);
         await stopped;
         clearTimeout(forced);
-        db.close();
+        await fanOut.close();
+        await store.close();
       })()),
   };
 }

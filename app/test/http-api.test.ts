@@ -124,8 +124,8 @@ describe('GET /api/messages/:room', () => {
 
   test('the last 50 newest first, then paging back with before and limit', async () => {
     const store = t.server.store;
-    store.createRoom('paging');
-    store.insertMessages(
+    await store.createRoom('paging');
+    await store.insertMessages(
       Array.from({ length: 120 }, (_, i) => ({ room: 'paging', user: 'bot', text: `m${i}`, createdAt: new Date().toISOString() })),
     );
     const first = await getJson(`${t.url}/api/messages/paging`);

@@ -83,6 +83,9 @@ describe('configuration errors stop the start with one readable line and exit 1'
     [{ PORT: 'eighty' }, /PORT: must be a whole number/],
     [{ MESSAGE_RATE_LIMIT: 'lots' }, /MESSAGE_RATE_LIMIT: must look like/],
     [{ WS_ALLOWED_ORIGINS: 'chat.example.com' }, /WS_ALLOWED_ORIGINS: "chat.example.com" is not an origin/],
+    [{ DATABASE_URL: 'mysql://root:hunter2@db/chat' }, /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, /REDIS_URL: needs DATABASE_URL as well/],
+    [{ DATABASE_URL: 'postgres://127.0.0.1:9/x', REDIS_URL: 'redis://127.0.0.1:9' }, /JWT_SECRET: is required with REDIS_URL/],
   ])('%j', async (env, message) => {
     const { code, stderr } = await runUntilExit({ DATABASE_PATH: path.join(tempDir(), 'x.db'), ...env });
     expect(code).toBe(1);

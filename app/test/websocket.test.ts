@@ -139,8 +139,8 @@ describe('JSON mode (shagram.json subprotocol)', () => {
   });
 
   test('since replay is capped at 500 messages', async () => {
-    t.server.store.createRoom('bulk');
-    t.server.store.insertMessages(Array.from({ length: 600 }, (_, i) => ({ room: 'bulk', user: 'bot', text: `b${i}`, createdAt: new Date().toISOString() })));
+    await t.server.store.createRoom('bulk');
+    await t.server.store.insertMessages(Array.from({ length: 600 }, (_, i) => ({ room: 'bulk', user: 'bot', text: `b${i}`, createdAt: new Date().toISOString() })));
     const c = await join('bulk', alice.token, { json: true, since: 0 });
     await c.waitForFrames(501);
     const texts = c.events().filter((e) => e.type === 'message').map((e) => e.text);

@@ -24,8 +24,12 @@ export interface Config {
   maxBufferedBytes: number;
   /** Folder of the static UI. */
   publicDir: string;
-  /** Folder of the numbered SQL migrations. */
+  /** Folder of the numbered SQL migrations (SQLite; PostgreSQL's twins are in its `postgres/` folder). */
   migrationsDir: string;
+  /** `postgres://…`: history and accounts in PostgreSQL instead of the SQLite file. */
+  databaseUrl?: string;
+  /** `redis://…`: fan-out and presence through Redis pub/sub, so several replicas can serve one chat. */
+  redisUrl?: string;
 }
 
 /** Thrown for a missing or invalid setting; the message names the variable. */
@@ -100,6 +104,25 @@ function trustProxy(env: Env): boolean | number | string {
 }
 
 /**
+ * An optional service URL with one of the given schemes. The value is never echoed in the error:
+ * it may hold a password.
+ */
+function serviceUrl(env: Env, name: string, schemes: string[], example: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a URL; expected something like ${example}`);
+  }
+  if (!schemes.includes(url.protocol) || url.hostname === '') {
+    throw new ConfigError(name, `must be a ${schemes.map((scheme) => `${scheme}//`).join(' or ')} URL such as ${example}, got a ${url.protocol}// URL`);
+  }
+  return raw;
+}
+
+/**
  * Development only: a random secret generated once and kept beside the database (mode 0600),
  * so tokens survive restarts without anyone having to configure a secret.
  */
@@ -133,7 +156,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DATABASE_PATH', `cannot create folder ${path.dirname(databasePath)}: ${(error as Error).message}`);
   }
 
+  const databaseUrl = serviceUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://shagram:secret@db:5432/shagram');
+  const redisUrl = serviceUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://redis:6379');
+  // Replicas share one history, so Redis fan-out without a shared database would split the chat.
+  if (redisUrl && !databaseUrl) throw new ConfigError('REDIS_URL', 'needs DATABASE_URL as well: replicas must share one PostgreSQL database');
+
   let jwtSecret = env.JWT_SECRET ?? '';
+  if (jwtSecret === '' && redisUrl) throw new ConfigError('JWT_SECRET', 'is required with REDIS_URL: every replica must verify the same tokens');
   if (jwtSecret === '') {
     if (production) throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production (at least 32 bytes, e.g. `openssl rand -base64 48`)');
     jwtSecret = developmentSecret(databasePath);
@@ -163,5 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBufferedBytes: positiveInt(env, 'WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024),
     publicDir: path.join(APP_ROOT, 'public'),
     migrationsDir: path.join(APP_ROOT, 'migrations'),
+    databaseUrl,
+    redisUrl,
   };
 }

@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import type { Config } from '../config/config';
-import type { Store } from '../db/store';
+import type { ChatStore } from '../db/chat-store';
 import type { TokenService } from '../auth/tokens';
 import type { Metrics } from '../metrics';
 import type { Logger } from '../logger';
@@ -10,17 +10,20 @@ import { authRoutes } from './auth-routes';
 import { chatRoutes } from './chat-routes';
 import { errorHandler, notFound } from './errors';
 import type { HistoryCache } from './history-cache';
+import type { FanOut } from '../fanout/fan-out';
 import { staticHeaders } from './static-headers';
 
 export interface HttpDeps {
   config: Config;
-  store: Store;
+  store: ChatStore;
   tokens: TokenService;
   metrics: Metrics;
   logger: Logger;
   /** True once shutdown has begun. */
   isDraining: () => boolean;
   historyCache: HistoryCache;
+  /** The fan-out's state: `/readyz` fails while it cannot deliver. */
+  fanOut: Pick<FanOut, 'available' | 'kind'>;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface HttpDeps {
  * styles and WebSocket), JSON bodies capped at 16 KiB, rate-limited auth, the API, ops endpoints
  * and the static UI. Every error leaves as `{error}` JSON.
  */
-export function createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache }: HttpDeps): Express {
+export function createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache, fanOut }: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -70,10 +73,11 @@ export function createHttpApp({ config, store, tokens, metrics, logger, isDraini
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
+  app.get('/readyz', async (_req, res) => {
     if (isDraining()) return void res.status(503).json({ status: 'draining', error: 'server is shutting down' });
-    if (!store.isWritable()) return void res.status(503).json({ status: 'unavailable', error: 'database is not writable' });
-    res.json({ status: 'ready' });
+    if (!fanOut.available) return void res.status(503).json({ status: 'unavailable', error: `message fan-out (${fanOut.kind}) is unreachable` });
+    if (!(await store.isWritable())) return void res.status(503).json({ status: 'unavailable', error: `database (${store.engine}) is not writable` });
+    res.json({ status: 'ready', database: store.engine, fanout: fanOut.kind });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -1,12 +1,12 @@
 import { Router, type RequestHandler } from 'express';
-import type { Store } from '../db/store';
+import type { ChatStore } from '../db/chat-store';
 import type { TokenService } from '../auth/tokens';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords';
 import { credentialsSchema, firstIssue, loginSchema, usernameKey } from '../validation';
 import { HttpError } from './errors';
 
 /** `POST /register` and `POST /login` (mounted under `/api/auth`). */
-export function authRoutes(store: Store, tokens: TokenService): Router {
+export function authRoutes(store: ChatStore, tokens: TokenService): Router {
   const router = Router();
 
   router.post('/register', async (req, res) => {
@@ -14,7 +14,7 @@ export function authRoutes(store: Store, tokens: TokenService): Router {
     if (!parsed.success) throw new HttpError(400, firstIssue(parsed.error));
     const { username, password } = parsed.data;
     const hash = await hashPassword(password);
-    if (!store.createUser(username, usernameKey(username), hash)) throw new HttpError(409, 'username is already taken');
+    if (!(await store.createUser(username, usernameKey(username), hash))) throw new HttpError(409, 'username is already taken');
     res.status(201).json({ access_token: tokens.issue(username) });
   });
 
@@ -22,7 +22,7 @@ export function authRoutes(store: Store, tokens: TokenService): Router {
     const parsed = loginSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError(400, firstIssue(parsed.error));
     const { username, password } = parsed.data;
-    const user = store.findUser(usernameKey(username));
+    const user = await store.findUser(usernameKey(username));
     if (!user) {
       await burnPasswordCheck(password);
       throw new HttpError(401, 'wrong username or password');

@@ -1,4 +1,4 @@
-import type { StoredMessage } from '../db/store';
+import type { StoredMessage } from '../db/chat-store';
 import { MAX_TEXT_CHARS } from '../validation';
 
 /** The subprotocol that switches a connection from plain lines to JSON events. */

@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config/config';
-import type { NewMessage, Store } from '../db/store';
+import type { ChatStore, StoredMessage } from '../db/chat-store';
+import type { FanOut, FanOutSink } from '../fanout/fan-out';
 import type { TokenService } from '../auth/tokens';
 import type { Metrics } from '../metrics';
 import type { Logger } from '../logger';
@@ -21,14 +22,20 @@ export const MAX_REPLAY = 500;
 
 export interface GatewayDeps {
   config: Config;
-  store: Store;
+  store: ChatStore;
+  fanOut: FanOut;
   tokens: TokenService;
   metrics: Metrics;
   logger: Logger;
   isDraining: () => boolean;
-  /** Called with each committed batch before it is broadcast. */
-  onCommit?: (batch: readonly NewMessage[]) => void;
+  /** Called with each delivered batch (from this replica or another) before it reaches peers. */
+  onDeliver?: (messages: readonly StoredMessage[]) => void;
+  /** Called when the fan-out is lost (`false`) or back (`true`). */
+  onAvailability?: (up: boolean) => void;
 }
+
+/** Close code for sockets closed because the fan-out was lost: "service restart, try again". */
+export const CLOSE_FANOUT_LOST = 1012;
 
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
 function refuse(socket: Duplex, status: number, message: string): void {
@@ -45,15 +52,30 @@ function refuse(socket: Duplex, status: number, message: string): void {
  * (rate limit, frame cap, heartbeat, slow-consumer cut-off).
  */
 export class ChatGateway {
-  readonly hub = new Hub();
+  readonly hub: Hub;
   readonly writer: MessageWriter;
+  /** What the fan-out delivers into: this replica's hub. */
+  readonly sink: FanOutSink;
+  /** Rooms known to exist (rooms are never deleted), so a join usually needs no query. */
+  private readonly knownRooms = new Set<string>();
   private readonly wss: WebSocketServer;
   private readonly allowedOrigins: ReadonlySet<string>;
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly deps: GatewayDeps) {
     this.allowedOrigins = new Set(deps.config.allowedOrigins);
-    this.writer = new MessageWriter(deps.store, this.hub, deps.metrics, deps.logger, deps.onCommit);
+    this.hub = new Hub((room) => deps.fanOut.presenceChanged(room));
+    this.writer = new MessageWriter(deps.store, deps.fanOut, deps.metrics, deps.logger);
+    this.sink = {
+      deliver: (messages) => {
+        deps.onDeliver?.(messages);
+        this.hub.deliver(messages);
+      },
+      presence: (room, users) => this.hub.sendPresence(room, users),
+      localUsers: (room) => this.hub.usersIn(room),
+      localRooms: () => this.hub.roomNames(),
+      availability: (up) => this.availability(up),
+    };
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_FRAME_BYTES,
@@ -73,46 +95,79 @@ export class ChatGateway {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     if (this.deps.isDraining()) return refuse(socket, 503, 'server is shutting down');
+    if (!this.deps.fanOut.available) return refuse(socket, 503, 'message delivery is interrupted, try again shortly');
     const decision = decideUpgrade(req.url, req.headers.origin, this.deps.tokens, this.allowedOrigins);
     if (!decision.ok) return refuse(socket, decision.status, decision.message);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      try {
-        this.connect(ws, decision.room, decision.user, decision.since);
-      } catch (error) {
+      this.connect(ws, decision.room, decision.user, decision.since).catch((error: unknown) => {
         this.deps.logger.error({ err: error, room: decision.room }, 'could not set up connection');
-        ws.close(1011, 'internal error');
-      }
+        if (ws.readyState === ws.OPEN) ws.close(1011, 'internal error');
+      });
     });
   }
 
-  private connect(ws: WebSocket, room: string, user: string, since: number | undefined): void {
+  private async connect(ws: WebSocket, room: string, user: string, since: number | undefined): Promise<void> {
     const { config, store, metrics, logger } = this.deps;
-    if (!store.roomExists(room)) store.createRoom(room); // a valid room that does not exist yet is created on join
     const peer = new Peer(ws, user, room, ws.protocol === JSON_SUBPROTOCOL, new TokenBucket(config.messageRate), config.maxBufferedBytes);
-
-    // Replay and join happen in the same synchronous turn: every committed message is either
-    // in the replay or broadcast to this peer later, never both, never neither.
-    if (since !== undefined) {
-      for (const message of store.since(room, since, MAX_REPLAY)) {
-        peer.sendText(peer.json ? messageEvent(message) : plainLine(message));
-      }
-    }
-    this.hub.join(peer);
-    metrics.openConnections.inc();
-    logger.debug({ room, user, json: peer.json }, 'ws joined');
-
-    ws.on('pong', () => {
-      peer.alive = true;
-    });
-    ws.on('message', (data, isBinary) => this.receive(peer, data as Buffer, isBinary));
+    let joined = false;
     ws.on('error', (error) => {
       metrics.framesRejected.inc({ reason: 'protocol' });
       logger.debug({ room, user, err: error.message }, 'ws error');
     });
     ws.on('close', () => {
+      if (!joined) return;
       this.hub.leave(peer);
       metrics.openConnections.dec();
     });
+
+    if (!this.knownRooms.has(room)) {
+      // A valid room that does not exist yet is created on join.
+      if (!(await store.roomExists(room))) await store.createRoom(room);
+      this.knownRooms.add(room);
+    }
+    if (ws.readyState !== ws.OPEN) return;
+
+    // Join first, with live messages held in the replay buffer; then read the replay. Every
+    // committed message is either in the replay or delivered live after it (a live one the
+    // replay already holds is skipped by id): never both, never neither.
+    if (since !== undefined) peer.replayBuffer = [];
+    this.hub.join(peer);
+    joined = true;
+    metrics.openConnections.inc();
+    ws.on('pong', () => {
+      peer.alive = true;
+    });
+    ws.on('message', (data, isBinary) => this.receive(peer, data as Buffer, isBinary));
+    logger.debug({ room, user, json: peer.json }, 'ws joined');
+    if (since !== undefined) await this.replay(peer, since);
+  }
+
+  /** Sends the messages after `since`, then the live ones that arrived meanwhile. */
+  private async replay(peer: Peer, since: number): Promise<void> {
+    let last = since;
+    try {
+      for (const message of await this.deps.store.since(peer.room, since, MAX_REPLAY)) {
+        peer.sendText(peer.json ? messageEvent(message) : plainLine(message));
+        last = message.id;
+      }
+    } finally {
+      const live = peer.replayBuffer ?? [];
+      peer.replayBuffer = undefined;
+      for (const message of live) {
+        if (message.id > last) peer.sendText(peer.json ? messageEvent(message) : plainLine(message));
+      }
+    }
+  }
+
+  /** The fan-out was lost or is back. While lost, every socket is closed so clients reconnect with `since`. */
+  private availability(up: boolean): void {
+    this.deps.onAvailability?.(up);
+    if (up) {
+      this.deps.logger.info({ fanout: this.deps.fanOut.kind }, 'message fan-out is back');
+      return;
+    }
+    this.deps.logger.error({ fanout: this.deps.fanOut.kind }, 'message fan-out lost; closing sockets so clients reconnect and replay');
+    for (const peer of [...this.hub.peers()]) peer.socket.close(CLOSE_FANOUT_LOST, 'message delivery interrupted, reconnect');
   }
 
   private receive(peer: Peer, data: Buffer, isBinary: boolean): void {
@@ -149,7 +204,7 @@ export class ChatGateway {
    */
   async close(timeoutMs = 3000): Promise<void> {
     clearInterval(this.heartbeat);
-    this.writer.flush();
+    await this.writer.drain();
     const sockets = [...this.hub.peers()].map((peer) => peer.socket);
     await Promise.all(
       sockets.map(

@@ -1,4 +1,4 @@
-import type { StoredMessage } from '../db/store';
+import type { StoredMessage } from '../db/chat-store';
 import { messageEvent, plainLine, presenceEvent } from './frames';
 import type { Peer } from './peer';
 import { encodeTextFrame, type TextFrame } from './text-frame';
@@ -7,7 +7,10 @@ import { encodeTextFrame, type TextFrame } from './text-frame';
  * Who is in which room, and delivery to them. Each broadcast is serialised and framed at most
  * once per mode (plain and JSON) and the same bytes go to every peer. Inside {@link batch}, each
  * recipient's socket is corked once, so a group commit of k messages costs one write per peer.
- * Presence changes are coalesced: one presence event per room per event-loop turn.
+ * Presence changes are coalesced: joins and leaves of one event-loop turn make one
+ * `onPresenceDirty(room)` call; the fan-out answers with {@link sendPresence} (cluster-wide users).
+ * A peer that is replaying `since` gets live messages into its replay buffer instead (see
+ * {@link Peer.replayBuffer}).
  */
 export class Hub {
   private readonly rooms = new Map<string, Set<Peer>>();
@@ -15,6 +18,9 @@ export class Hub {
   private presenceScheduled = false;
   private batchId = 0;
   private corked: Peer[] | undefined;
+
+  /** @param onPresenceDirty called once per turn for each room whose local users changed. */
+  constructor(private readonly onPresenceDirty: (room: string) => void) {}
 
   /** Number of connected peers. */
   get size(): number {
@@ -45,6 +51,11 @@ export class Hub {
     this.markPresence(peer.room);
   }
 
+  /** Rooms with at least one peer here. */
+  roomNames(): string[] {
+    return [...this.rooms.keys()];
+  }
+
   /** Distinct users in a room, sorted. */
   usersIn(room: string): string[] {
     const peers = this.rooms.get(room);
@@ -64,6 +75,13 @@ export class Hub {
     }
   }
 
+  /** Delivers a committed batch: every recipient is corked once for the whole batch. */
+  deliver(messages: readonly StoredMessage[]): void {
+    this.batch(() => {
+      for (const message of messages) this.broadcast(message);
+    });
+  }
+
   /** Delivers a committed message to everyone in its room (and no other room). @returns peers reached. */
   broadcast(message: StoredMessage): number {
     const peers = this.rooms.get(message.room_id);
@@ -72,6 +90,10 @@ export class Hub {
     let plain: TextFrame | undefined;
     let json: TextFrame | undefined;
     for (const peer of peers) {
+      if (peer.replayBuffer) {
+        peer.replayBuffer.push(message);
+        continue;
+      }
       if (corked && peer.corkedBatch !== this.batchId) {
         peer.corkedBatch = this.batchId;
         peer.cork();
@@ -92,12 +114,16 @@ export class Hub {
 
   private flushPresence(): void {
     this.presenceScheduled = false;
-    for (const room of this.presenceDirty) {
-      const peers = this.rooms.get(room);
-      if (!peers) continue;
-      let event: TextFrame | undefined;
-      for (const peer of peers) if (peer.json) peer.send((event ??= encodeTextFrame(presenceEvent(room, this.usersIn(room)))));
-    }
+    const rooms = [...this.presenceDirty];
     this.presenceDirty.clear();
+    for (const room of rooms) this.onPresenceDirty(room);
+  }
+
+  /** Sends the users of `room` (as the fan-out computed them) to this replica's JSON peers there. */
+  sendPresence(room: string, users: string[]): void {
+    const peers = this.rooms.get(room);
+    if (!peers) return;
+    let event: TextFrame | undefined;
+    for (const peer of peers) if (peer.json) peer.send((event ??= encodeTextFrame(presenceEvent(room, users))));
   }
 }

@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import type { StoredMessage } from '../db/chat-store';
 import type { TokenBucket } from './rate-limiter';
 import { cork, encodeTextFrame, uncork, writeTextFrame, type TextFrame } from './text-frame';
 
@@ -8,6 +9,11 @@ export class Peer {
   alive = true;
   /** The hub's batch this peer's socket is corked for (see Hub.batch). */
   corkedBatch = 0;
+  /**
+   * Set while the peer's `since` replay is being read: live messages wait here and are sent
+   * after the replay, skipping any the replay already contained.
+   */
+  replayBuffer: StoredMessage[] | undefined;
 
   constructor(
     readonly socket: WebSocket,

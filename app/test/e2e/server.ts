@@ -55,7 +55,7 @@ export class UiServer {
   async up(): Promise<void> {
     if (this.server) throw new Error('server already running');
     const config = loadConfig(this.env());
-    const server = createShagramServer(config, createLogger(config.logLevel));
+    const server = await createShagramServer(config, createLogger(config.logLevel));
     await server.listen();
     this.server = server;
   }

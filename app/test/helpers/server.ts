@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config';
-import { createShagramServer, type ShagramServer } from '../../src/server';
+import { createShagramServer, type EngineOverrides, type ShagramServer } from '../../src/server';
 import { createLogger } from '../../src/logger';
 
 /** A real server on an ephemeral loopback port with its own SQLite file in a temp folder. */
@@ -22,7 +22,7 @@ export function tempDir(prefix = 'shagram-test-'): string {
 }
 
 /** Starts a server in this process. `env` overrides the defaults (generous rate limits, quiet logs). */
-export async function startServer(env: Record<string, string> = {}, dir = tempDir()): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, dir = tempDir(), engines: (config: Config) => EngineOverrides = () => ({})): Promise<TestServer> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -33,7 +33,7 @@ export async function startServer(env: Record<string, string> = {}, dir = tempDi
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const server = createShagramServer(config, createLogger(config.logLevel));
+  const server = await createShagramServer(config, createLogger(config.logLevel), engines(config));
   const port = await server.listen();
   return {
     server,

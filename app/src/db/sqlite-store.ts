@@ -1,29 +1,13 @@
 import type Database from 'better-sqlite3';
+import type { AfterCommit, ChatStore, NewMessage, StoredMessage, UserRow } from './chat-store';
 
-/** A stored chat message as the API returns it. */
-export interface StoredMessage {
-  id: number;
-  room_id: string;
-  user: string;
-  text: string;
-  created_at: string;
-}
-
-/** A message waiting to be committed. */
-export interface NewMessage {
-  room: string;
-  user: string;
-  text: string;
-  createdAt: string;
-}
-
-export interface UserRow {
-  username: string;
-  password_hash: string;
-}
-
-/** Every query the server runs, prepared once. */
-export class Store {
+/**
+ * The embedded engine: every query prepared once on a better-sqlite3 handle. The work is
+ * synchronous (SQLite in-process); the promises only fit the {@link ChatStore} contract, so a
+ * commit and its `afterCommit` still run in the same event-loop turn.
+ */
+export class SqliteStore implements ChatStore {
+  readonly engine = 'sqlite' as const;
   private readonly insertUserStmt;
   private readonly findUserStmt;
   private readonly listRoomsStmt;
@@ -51,13 +35,13 @@ export class Store {
     this.sinceStmt = db.prepare<[string, number, number], StoredMessage>(
       'SELECT id, room_id, user, text, created_at FROM messages WHERE room_id = ? AND id > ? ORDER BY id ASC LIMIT ?',
     );
-    this.insertBatch = db.transaction((batch: NewMessage[]) =>
+    this.insertBatch = db.transaction((batch: readonly NewMessage[]) =>
       batch.map((message) => Number(this.insertMessageStmt.run(message.room, message.user, message.text, message.createdAt).lastInsertRowid)),
     );
   }
 
   /** Creates an account. @returns false when the name (case-insensitively) is taken. */
-  createUser(username: string, key: string, passwordHash: string): boolean {
+  async createUser(username: string, key: string, passwordHash: string): Promise<boolean> {
     try {
       this.insertUserStmt.run(username, key, passwordHash, new Date().toISOString());
       return true;
@@ -67,40 +51,42 @@ export class Store {
     }
   }
 
-  findUser(key: string): UserRow | undefined {
+  async findUser(key: string): Promise<UserRow | undefined> {
     return this.findUserStmt.get(key);
   }
 
-  listRooms(): string[] {
+  async listRooms(): Promise<string[]> {
     return this.listRoomsStmt.all().map((row) => row.name);
   }
 
-  roomExists(name: string): boolean {
+  async roomExists(name: string): Promise<boolean> {
     return this.roomExistsStmt.get(name) !== undefined;
   }
 
   /** @returns true when the room was created, false when it already existed. */
-  createRoom(name: string): boolean {
+  async createRoom(name: string): Promise<boolean> {
     return this.insertRoomStmt.run(name, new Date().toISOString()).changes === 1;
   }
 
   /** Newest first: the last `limit` messages, or those with an id below `before`. */
-  history(room: string, limit: number, before?: number): StoredMessage[] {
+  async history(room: string, limit: number, before?: number): Promise<StoredMessage[]> {
     return before === undefined ? this.latestStmt.all(room, limit) : this.beforeStmt.all(room, before, limit);
   }
 
   /** Oldest first: messages with an id above `since`, at most `limit`. */
-  since(room: string, since: number, limit: number): StoredMessage[] {
+  async since(room: string, since: number, limit: number): Promise<StoredMessage[]> {
     return this.sinceStmt.all(room, since, limit);
   }
 
-  /** Commits a batch of messages in one transaction. @returns their ids, in order. */
-  insertMessages(batch: NewMessage[]): number[] {
-    return this.insertBatch(batch);
+  /** Commits a batch of messages in one transaction, then runs `afterCommit`. @returns their ids, in order. */
+  async insertMessages(batch: readonly NewMessage[], afterCommit?: AfterCommit): Promise<number[]> {
+    const ids = this.insertBatch(batch);
+    await afterCommit?.(ids);
+    return ids;
   }
 
   /** True when a write transaction can be taken (nothing is changed). */
-  isWritable(): boolean {
+  async isWritable(): Promise<boolean> {
     try {
       this.db.exec('BEGIN IMMEDIATE');
       this.db.exec('ROLLBACK');
@@ -108,5 +94,10 @@ export class Store {
     } catch {
       return false;
     }
+  }
+
+  /** Closes the database handle (idempotent). */
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
   }
 }
