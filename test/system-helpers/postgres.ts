@@ -17,6 +17,12 @@ export interface TestPostgres {
   stop(): Promise<void>;
   /** Stops and starts the same cluster on the same port (an outage), resolving once it accepts connections. */
   restart(): Promise<void>;
+  /** The first half of restart(): a fast shutdown that keeps the cluster's folder (the outage begins). */
+  down(): Promise<void>;
+  /** The second half of restart(): starts the cluster again and waits until it accepts connections. */
+  up(): Promise<void>;
+  /** Creates an empty database owned by the app's role. @returns its URL. */
+  createDatabase(name: string): Promise<string>;
 }
 
 const USER = 'shagram';
@@ -117,6 +123,13 @@ export async function startPostgres(): Promise<TestPostgres> {
     async restart() {
       await halt();
       await start();
+    },
+    down: halt,
+    up: start,
+    async createDatabase(name: string) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`database name "${name}" must be a plain lower-case identifier`);
+      await psql(`CREATE DATABASE ${name} OWNER ${USER}`);
+      return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${name}`;
     },
   };
 }
