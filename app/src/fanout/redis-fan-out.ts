@@ -211,8 +211,8 @@ export class RedisFanOut implements FanOut {
       this.pub = undefined;
       this.sub = undefined;
       this.sink = undefined;
-      pub.disconnect();
-      sub.disconnect();
+      endQuietly(pub);
+      endQuietly(sub);
       throw new Error(describeConnectError(this.target.display, error as Error), { cause: error });
     } finally {
       pub.off('error', remember);
@@ -532,5 +532,13 @@ async function quit(client: Redis | undefined): Promise<void> {
       // Already gone.
     }
   }
-  client.disconnect();
+  endQuietly(client);
+}
+
+/**
+ * Ends a connection and its reconnect loop. A connection already ended is left alone: calling
+ * `disconnect()` again would arm ioredis' 2 s "destroy the stream" timer on a closed stream.
+ */
+function endQuietly(client: Redis): void {
+  if (client.status !== 'end') client.disconnect();
 }

@@ -189,9 +189,11 @@ export function describeConnectError(display: string, error: ConnectErrorLike | 
   if (!error) return `cannot reach Redis at ${display}: no answer`;
   const code = typeof error.code === 'string' && /^E[A-Z0-9_]+$/.test(error.code) ? error.code : undefined;
   const message = typeof error.message === 'string' ? error.message.replace(/\s+/g, ' ').trim() : '';
+  if (/^NOAUTH\b/.test(message)) return `Redis at ${display} refused the connection: a password is required (NOAUTH)`;
   if (error.name === 'ReplyError' || /^(WRONGPASS|NOAUTH|NOPERM|ERR|LOADING|MISCONF|READONLY)\b/.test(message)) {
     return `Redis at ${display} refused the connection: ${message.slice(0, 200)}`;
   }
   if (code) return `cannot reach Redis at ${display}: ${code}`;
+  if (/^Unknown RESP type|^Protocol error/i.test(message)) return `cannot reach Redis at ${display}: the server there does not speak the Redis protocol`;
   return `cannot reach Redis at ${display}: ${message.slice(0, 200) || 'connection failed'}`;
 }
