@@ -1,15 +1,26 @@
-/** Pulumi entry point (`Pulumi.yaml` → `main: infra-code/`). Stack outputs: no secret among them. */
+/**
+ * Pulumi entry point (`Pulumi.yaml` → `main: infra-code/`). `shagram:platform` selects the program: `vps` (default:
+ * a Yandex VPS or an existing host, see program.ts) or `kubernetes` (k8s/program.ts, stack `k8s`).
+ * Stack outputs: no secret among them.
+ */
+import { loadPlatformKind } from './k8s/config-source';
+import { runKubernetesProgram } from './k8s/program';
 import { runProgram } from './program';
 
-const platform = runProgram();
+const kind = loadPlatformKind();
+const platform = kind === 'vps' ? runProgram() : undefined;
 
 /** Public address of the host. */
-export const publicIp = platform.outputs.publicIp;
+export const publicIp = platform?.outputs.publicIp;
 /** The chat. */
-export const chatUrl = platform.outputs.chatUrl;
+export const chatUrl = platform?.outputs.chatUrl;
 /** Jenkins (through the TLS edge). */
-export const jenkinsUrl = platform.outputs.jenkinsUrl;
+export const jenkinsUrl = platform?.outputs.jenkinsUrl;
 /** Harbor's registry name (docker login / push target). */
-export const registryHost = platform.outputs.registryHost;
+export const registryHost = platform?.outputs.registryHost;
 /** The app image the Shagram stack runs. */
-export const appImage = platform.outputs.appImage;
+export const appImage = platform?.outputs.appImage;
+
+// The Kubernetes program's outputs (chatUrl, namespace, replicas, appImage) replace the above on that platform;
+// undefined outputs are not stack outputs.
+if (kind === 'kubernetes') Object.assign(module.exports, runKubernetesProgram().outputs);
