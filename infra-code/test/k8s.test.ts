@@ -5,11 +5,15 @@
  * external), the Ingress's TLS and annotations, the ClusterIssuer, configuration errors and the outputs.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { KubernetesPlatform } from '../k8s/cluster';
 import { parseK8sConfig, parsePlatformKind, type K8sConfigSource } from '../k8s/config';
 import { loadK8sConfig } from '../k8s/config-source';
 import { runKubernetesProgram } from '../k8s/program';
 import { ACME_SERVERS } from '../k8s/spec/issuer';
+import { plaintextSecretOutputs } from '../policy/rules';
 import { isSecretEnvelope, unwrapSecrets, valueOf } from './harness';
 
 /** One registration as the mocks saw it. */
@@ -285,6 +289,8 @@ describe('default configuration: in-cluster PostgreSQL and Redis, cert-manager a
     expect(await valueOf(p.outputs.replicas)).toBe(3);
     expect(await valueOf(p.outputs.appImage)).toBe('registry.k8s.test/shagram/shagram:0123456789ab');
     for (const o of Object.values(p.outputs)) expect(await pulumi.isSecret(o)).toBe(false);
+    const values = Object.fromEntries(await Promise.all(Object.entries(p.outputs).map(async ([k, o]) => [k, await valueOf(o as pulumi.Output<unknown>)])));
+    expect(plaintextSecretOutputs(values)).toEqual([]);
   });
 });
 
@@ -384,6 +390,13 @@ describe('configuration errors name the key', () => {
   ];
   test.each(cases.map(([values, message]) => [message, values] as const))('%s', (message, values) => {
     expect(() => parseK8sConfig(src(values))).toThrow(message);
+  });
+
+  test('stacks/Pulumi.k8s.yaml parses (with an image tag from the environment) and selects the Kubernetes program', () => {
+    const file = parseYaml(readFileSync(resolve(__dirname, '../../stacks/Pulumi.k8s.yaml'), 'utf8')) as { config: Record<string, string> };
+    expect(parsePlatformKind(file.config)).toBe('kubernetes');
+    const cfg = parseK8sConfig({ values: file.config, secretKeys: new Set(), env: { SHAGRAM_IMAGE_TAG: 'abcdef1' } });
+    expect(cfg).toMatchObject({ namespace: 'shagram', replicas: 2, database: { kind: 'in-cluster' }, redis: { kind: 'in-cluster' }, installCertManager: false });
   });
 
   test('a secret key set in plain text is refused', () => {
