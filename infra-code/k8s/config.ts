@@ -90,6 +90,18 @@ const urlWithScheme = (schemes: string[], example: string) =>
     }
   }, `must be a URL such as ${example}`);
 
+/** True for a chart version `vX.Y.Z` of at least v1.15.0. */
+function atLeastV1_15(version: string): boolean {
+  const [major = 0, minor = 0] = version.slice(1).split('.').map(Number);
+  return major > 1 || (major === 1 && minor >= 15);
+}
+
+/** cert-manager's chart version; its `crds.enabled` value (used to install the CRDs) exists from v1.15 on. */
+const certManagerChartVersion = z
+  .string()
+  .regex(/^v\d+\.\d+\.\d+$/, 'must be a chart version such as v1.16.3')
+  .refine(atLeastV1_15, 'must be v1.15.0 or newer (the chart value crds.enabled)');
+
 function isSecretKey(key: string): boolean {
   return (K8S_SECRET_KEYS as readonly string[]).includes(key);
 }
@@ -178,7 +190,7 @@ export function parseK8sConfig(src: K8sConfigSource): K8sConfig {
     letsencryptEmail: read(src, 'shagram:letsencryptEmail', z.email('must be an e-mail address')),
     acmeEnvironment: read(src, 'shagram:letsencryptEnvironment', z.enum(['production', 'staging'], 'must be "production" or "staging"'), 'production'),
     installCertManager: read(src, 'shagram:installCertManager', boolString, 'false'),
-    certManagerVersion: read(src, 'shagram:certManagerVersion', z.string().regex(/^v\d+\.\d+\.\d+$/, 'must be a chart version such as v1.16.3'), 'v1.16.3'),
+    certManagerVersion: read(src, 'shagram:certManagerVersion', certManagerChartVersion, 'v1.16.3'),
     database,
     redis,
     registryCredentials: registryUsername !== undefined && registryPassword !== undefined ? { username: registryUsername, password: registryPassword } : undefined,

@@ -387,6 +387,7 @@ describe('configuration errors name the key', () => {
     [{ ...k8sConfig(), 'shagram:namespace': 'Shagram_NS' }, 'shagram:namespace: must be a Kubernetes namespace name (lower-case DNS label)'],
     [{ ...k8sConfig(), 'shagram:registryUsername': 'robot' }, 'shagram:registryPassword: is required when the other of shagram:registryUsername / shagram:registryPassword is set'],
     [{ ...k8sConfig(), 'shagram:jwtSecret': 'short' }, 'shagram:jwtSecret: must be at least 32 characters'],
+    [{ ...k8sConfig(), 'shagram:certManagerVersion': 'v1.14.4' }, 'shagram:certManagerVersion: must be v1.15.0 or newer (the chart value crds.enabled)'],
   ];
   test.each(cases.map(([values, message]) => [message, values] as const))('%s', (message, values) => {
     expect(() => parseK8sConfig(src(values))).toThrow(message);
