@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseDotEnv } from '../../test/compose/interpolate';
 import { parseMount } from '../../test/compose/semantic-checks';
 import { validateComposeFile } from '../../test/compose/validate-compose';
-import { EDGE_ENVSUBST_FILTER, EDGE_VARIABLES } from '../edge-env';
+import { EDGE_ENVSUBST_FILTER, EDGE_VARIABLES, ENTRYPOINT_VARIABLES } from '../edge-env';
 
 const stackDir = path.join(__dirname, '..');
 const composeFile = path.join(stackDir, 'compose.yaml');
@@ -59,8 +59,13 @@ describe('nginx/compose.yaml (the Shagram stack)', () => {
 
   it('gives the nginx image every template variable and a filter that selects exactly them', () => {
     const environment = services.nginx?.environment as Record<string, string>;
-    for (const name of Object.keys(EDGE_VARIABLES)) expect(environment[name]).toBeTruthy();
+    for (const name of Object.keys(EDGE_VARIABLES)) {
+      if (ENTRYPOINT_VARIABLES.includes(name as keyof typeof EDGE_VARIABLES)) expect(environment[name]).toBeUndefined();
+      else expect(environment[name]).toBeTruthy();
+    }
     expect(environment.NGINX_ENVSUBST_FILTER).toBe(EDGE_ENVSUBST_FILTER);
+    // NGINX_LOCAL_RESOLVERS comes from the image's entrypoint (15-local-resolvers.envsh), switched on here.
+    expect(environment.NGINX_ENTRYPOINT_LOCAL_RESOLVERS).toBeTruthy();
     expect(mountOf(services.nginx as Service, '/etc/nginx/templates')).toMatchObject({ source: './templates', readOnly: true });
   });
 

@@ -2,7 +2,8 @@
  * Container lane: the Shagram compose stack (nginx/compose.yaml) for real, under podman. Builds the app image
  * from app/Dockerfile on the local stand-in base images, brings the stack up with docker-compose against a
  * private podman API socket, chats through nginx over TLS, recreates the containers and checks that the
- * history survived in the named volume, that the app runs as a non-root user, and that SIGTERM drains.
+ * history survived in the named volume, recreates the app alone (new address) and checks that the running edge
+ * follows it without a restart, that the app runs as a non-root user, and that SIGTERM drains.
  * Needs root and `npm run setup:system` (podman, docker-compose, the stand-in root filesystems).
  */
 import crypto from 'node:crypto';
@@ -43,6 +44,8 @@ const tokenOf = (reply: { body: Buffer }) => (JSON.parse(reply.body.toString()) 
 const messagesOf = async (room: string) =>
   (JSON.parse((await chat(`/api/messages/${room}`)).body.toString()) as { messages: Array<{ id: number; user: string; text: string }> }).messages;
 const edgeAnswers = () => until('the edge answering /readyz', 90_000, async () => (await chat('/readyz')).status === 200);
+const addressOf = (id: string) => podmanOut(['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', id]);
+const startedAt = (id: string) => podmanOut(['inspect', '--format', '{{.State.StartedAt}}', id]);
 
 /**
  * Runs `docker-compose up -d …` while driving the app's healthcheck (podman runs none by itself); `replaced`
@@ -155,6 +158,30 @@ describe('the Shagram compose stack under podman', () => {
     const after = await messagesOf(ROOM);
     expect(after).toHaveLength(4);
     expect(after[0]?.id).toBeGreaterThan(history[0]?.id ?? Infinity);
+  }, 6 * 60_000);
+
+  test('the running edge follows a recreated app container to its new address, without a restart', async () => {
+    const nginxId = (await serviceContainer(settings.project, 'nginx')) ?? 'missing';
+    const nginxStarted = await startedAt(nginxId);
+    const before = appId;
+    const addressBefore = await addressOf(before);
+    expect(addressBefore).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect((await chat('/readyz')).status).toBe(200); // the edge has looked the app up and cached its address
+    appId = await upAndHealthy(['up', '-d', '--force-recreate', '--no-deps', 'app'], 5 * 60_000, [before]);
+    const addressAfter = await addressOf(appId);
+    expect(addressAfter).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(addressAfter).not.toBe(addressBefore);
+    const recreated = Date.now();
+    await edgeAnswers();
+    const followedMs = Date.now() - recreated;
+    console.log(`app ${addressBefore} -> ${addressAfter}; the edge answered through the new address after ${followedMs} ms`);
+    // The same nginx container, never restarted or recreated: it re-resolved "app" by itself (resolver valid=10s).
+    expect(await serviceContainers(settings.project, 'nginx')).toEqual([nginxId]);
+    expect(await startedAt(nginxId)).toBe(nginxStarted);
+    expect(followedMs).toBeLessThan(30_000);
+    expect(await messagesOf(ROOM)).toHaveLength(4);
+    const login = await postJson('/api/auth/login', { username: 'bob', password: PASSWORD });
+    expect(login.status).toBe(200);
   }, 6 * 60_000);
 
   test('runs the app as the unprivileged user on a read-only root, writing only /app/data', async () => {

@@ -68,7 +68,17 @@ describe('edge templates', () => {
     const http = rendered['shagram-http.conf'] as string;
     expect(http).toMatch(/map \$http_upgrade \$connection_upgrade \{\s+default upgrade;\s+''\s+'';\s+\}/);
     expect(http).toMatch(/limit_req_zone \$binary_remote_addr zone=shagram_auth:10m rate=\d+r\/m;/);
-    expect(http).toMatch(/upstream shagram_app \{\s+server 127\.0\.0\.1:3000;/);
+  });
+
+  it('send the chat through a variable resolved at run time (a recreated app container is followed)', () => {
+    const http = rendered['shagram-http.conf'] as string;
+    expect(http).toMatch(/^resolver 127\.0\.0\.1 valid=10s;$/m);
+    expect(http).not.toMatch(/^upstream /m);
+    const toApp = rendered[path.join('snippets', 'proxy-to-app.inc')] as string;
+    expect(toApp).toContain('set $shagram_app http://127.0.0.1:3000;');
+    expect(toApp).toMatch(/^proxy_pass \$shagram_app;$/m);
+    const withResolvers = renderTemplate(fs.readFileSync(path.join(templateDir, 'shagram-http.conf.template'), 'utf8'), { ...env, NGINX_LOCAL_RESOLVERS: '127.0.0.11 [fd00::1]' }, EDGE_ENVSUBST_FILTER);
+    expect(withResolvers).toMatch(/^resolver 127\.0\.0\.11 \[fd00::1\] valid=10s;$/m);
   });
 
   it('redirect HTTP to HTTPS except for ACME challenges', () => {
@@ -99,7 +109,6 @@ describe('edge templates', () => {
       expect(proxy).toContain(`proxy_set_header ${header};`);
     }
     expect(proxy).toContain('proxy_http_version 1.1;');
-    expect(rendered[path.join('snippets', 'proxy-to-app.inc')]).toContain('proxy_pass http://shagram_app;');
     const headers = rendered[path.join('snippets', 'security-headers.inc')] as string;
     expect(headers).toMatch(/add_header Strict-Transport-Security "max-age=(\d+)" always;/);
     expect(Number(/max-age=(\d+)/.exec(headers)?.[1])).toBeGreaterThanOrEqual(31536000);
