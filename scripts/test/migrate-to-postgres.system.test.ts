@@ -1,12 +1,12 @@
 // scripts/migrate-to-postgres end to end: a SQLite file made by the real migrations, the real script as a
 // child process, a throwaway PostgreSQL cluster (test/system-helpers/postgres.ts).
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../../app/src/db/database';
 import { openPostgresStore } from '../../app/src/db/postgres-store';
-import { run } from '../../test/system-helpers/exec';
 import { startPostgres, type TestPostgres } from '../../test/system-helpers/postgres';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -18,9 +18,14 @@ let cluster: TestPostgres;
 let dir: string;
 let source: string;
 
-/** Runs the real script; never rejects (the exit code is asserted). */
-function script(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return run(SCRIPT, args, { allowFailure: true, timeoutMs: 120_000, env: { ...process.env, DATABASE_URL: '', ...env } });
+/** Runs the real script (stdin closed); never rejects: the exit code is asserted. */
+function script(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(SCRIPT, args, { timeout: 120_000, env: { ...process.env, DATABASE_URL: '', ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end();
+  });
 }
 
 async function rows<R extends pg.QueryResultRow>(url: string, text: string): Promise<R[]> {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { run } from './exec';
+import { spawn } from 'node:child_process';
 
 /** A throwaway PostgreSQL cluster started by {@link startPostgres}. */
 export interface TestPostgres {
@@ -28,6 +28,41 @@ export interface TestPostgres {
 const USER = 'shagram';
 const PASSWORD = 'shagram-test';
 const DATABASE = 'shagram';
+
+interface Ran {
+  code: number;
+  stdout: string;
+}
+
+/**
+ * Runs a command without a shell and with NO stdin (exec.ts's `run` writes to stdin, which can fail with
+ * EPIPE against commands that exit at once, such as `id`). Rejects with one readable line on a non-zero exit,
+ * unless `allowFailure`.
+ */
+function run(command: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number; allowFailure?: boolean } = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${command}: cannot start: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const exit = code ?? 128;
+      if (exit !== 0 && !options.allowFailure) {
+        const last = (stderr.trim() || stdout.trim()).split('\n').slice(-3).join(' | ');
+        reject(new Error(`${path.basename(command)} ${args.slice(0, 4).join(' ')}… exited ${signal ?? exit}: ${last}`));
+        return;
+      }
+      resolve({ code: exit, stdout });
+    });
+  });
+}
 
 /** The newest /usr/lib/postgresql/<version>/bin that has initdb (Debian's layout). */
 function binDir(): string {
