@@ -86,10 +86,12 @@ describe('configuration errors stop the start with one readable line and exit 1'
     [{ DATABASE_URL: 'mysql://root:hunter2@db/chat' }, /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/],
     [{ REDIS_URL: 'redis://127.0.0.1:6379' }, /REDIS_URL: needs DATABASE_URL as well/],
     [{ DATABASE_URL: 'postgres://127.0.0.1:9/x', REDIS_URL: 'redis://127.0.0.1:9' }, /JWT_SECRET: is required with REDIS_URL/],
+    [{ DATABASE_URL: 'postgres://shagram:hunter2@127.0.0.1:9/shagram' }, /cannot reach PostgreSQL at postgres:\/\/shagram@127\.0\.0\.1:9\/shagram/],
   ])('%j', async (env, message) => {
     const { code, stderr } = await runUntilExit({ DATABASE_PATH: path.join(tempDir(), 'x.db'), ...env });
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(message);
+    expect(stderr).not.toContain('hunter2');
   });
 });

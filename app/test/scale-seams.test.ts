@@ -24,6 +24,15 @@ function gate(): { promise: Promise<void>; open: () => void } {
 class HeldSqliteStore extends SqliteStore {
   hold: { when: 'before-query' | 'after-query'; gate: Promise<void>; reached: () => void } | undefined;
   failCommits = false;
+  /** When set, the next room check waits for this gate (as a database round trip would). */
+  holdRoomCheck: Promise<void> | undefined;
+
+  override async roomExists(name: string): Promise<boolean> {
+    const hold = this.holdRoomCheck;
+    this.holdRoomCheck = undefined;
+    if (hold) await hold;
+    return super.roomExists(name);
+  }
 
   override async since(room: string, since: number, limit: number): Promise<StoredMessage[]> {
     const hold = this.hold;
@@ -136,6 +145,28 @@ describe('since replay racing live messages', () => {
       expect([...ids].sort((a, b) => a - b)).toEqual(ids);
     },
   );
+});
+
+describe('a slow join', () => {
+  test('the handshake completes only once the room exists: a message sent right after open reaches every client that is open', async () => {
+    const held = gate();
+    store.holdRoomCheck = held.promise;
+    let opened = false;
+    const first = join('slow-join', alice.token).then((client) => {
+      opened = true;
+      return client;
+    });
+    const second = join('slow-join', bob.token); // checks the room too (not cached until the first check ends)
+    // The upgrade is parked while the room is checked: a round trip on another request proves the
+    // server has seen both upgrades and still not answered the held one.
+    expect((await getJson(`${t.url}/healthz`)).status).toBe(200);
+    expect(opened).toBe(false);
+    held.open();
+    const [a, b] = await Promise.all([first, second]);
+    a.send('right after open');
+    await b.waitForEvent((event) => event.type === 'message' && event.text === 'right after open');
+    await a.waitForEvent((event) => event.type === 'message' && event.text === 'right after open');
+  });
 });
 
 describe('failures on the way out', () => {

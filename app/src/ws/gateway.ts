@@ -98,46 +98,55 @@ export class ChatGateway {
     if (!this.deps.fanOut.available) return refuse(socket, 503, 'message delivery is interrupted, try again shortly');
     const decision = decideUpgrade(req.url, req.headers.origin, this.deps.tokens, this.allowedOrigins);
     if (!decision.ok) return refuse(socket, decision.status, decision.message);
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.connect(ws, decision.room, decision.user, decision.since).catch((error: unknown) => {
-        this.deps.logger.error({ err: error, room: decision.room }, 'could not set up connection');
-        if (ws.readyState === ws.OPEN) ws.close(1011, 'internal error');
-      });
-    });
+    // The room is made to exist before the handshake completes, so a client whose socket is open
+    // is in the room: nothing sent to the room after its `open` event can pass it by.
+    this.ensureRoom(decision.room).then(
+      () => {
+        if (socket.destroyed) return;
+        if (this.deps.isDraining()) return refuse(socket, 503, 'server is shutting down');
+        this.wss.handleUpgrade(req, socket, head, (ws) => {
+          this.connect(ws, decision.room, decision.user, decision.since).catch((error: unknown) => {
+            this.deps.logger.error({ err: error, room: decision.room }, 'could not replay to a new connection');
+            if (ws.readyState === ws.OPEN) ws.close(1011, 'internal error');
+          });
+        });
+      },
+      (error: unknown) => {
+        this.deps.logger.error({ err: error, room: decision.room }, 'could not check the room of an upgrade');
+        refuse(socket, 503, 'the database is unavailable, try again shortly');
+      },
+    );
+  }
+
+  /** Creates a valid room that does not exist yet (rooms are never deleted, so existence is cached). */
+  private async ensureRoom(room: string): Promise<void> {
+    if (this.knownRooms.has(room)) return;
+    if (!(await this.deps.store.roomExists(room))) await this.deps.store.createRoom(room);
+    this.knownRooms.add(room);
   }
 
   private async connect(ws: WebSocket, room: string, user: string, since: number | undefined): Promise<void> {
-    const { config, store, metrics, logger } = this.deps;
+    const { config, metrics, logger } = this.deps;
     const peer = new Peer(ws, user, room, ws.protocol === JSON_SUBPROTOCOL, new TokenBucket(config.messageRate), config.maxBufferedBytes);
-    let joined = false;
+    ws.on('message', (data, isBinary) => this.receive(peer, data as Buffer, isBinary));
     ws.on('error', (error) => {
       metrics.framesRejected.inc({ reason: 'protocol' });
       logger.debug({ room, user, err: error.message }, 'ws error');
     });
     ws.on('close', () => {
-      if (!joined) return;
       this.hub.leave(peer);
       metrics.openConnections.dec();
     });
-
-    if (!this.knownRooms.has(room)) {
-      // A valid room that does not exist yet is created on join.
-      if (!(await store.roomExists(room))) await store.createRoom(room);
-      this.knownRooms.add(room);
-    }
-    if (ws.readyState !== ws.OPEN) return;
 
     // Join first, with live messages held in the replay buffer; then read the replay. Every
     // committed message is either in the replay or delivered live after it (a live one the
     // replay already holds is skipped by id): never both, never neither.
     if (since !== undefined) peer.replayBuffer = [];
     this.hub.join(peer);
-    joined = true;
     metrics.openConnections.inc();
     ws.on('pong', () => {
       peer.alive = true;
     });
-    ws.on('message', (data, isBinary) => this.receive(peer, data as Buffer, isBinary));
     logger.debug({ room, user, json: peer.json }, 'ws joined');
     if (since !== undefined) await this.replay(peer, since);
   }

@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { run } from '../../../test/system-helpers/exec';
+
+/**
+ * The nginx configuration of the scale-out lane: one plain-HTTP loopback listener in front of an
+ * upstream with every replica, WebSocket upgrades passed through (the same `map` as the TLS
+ * edge in nginx/templates), and a failed replica skipped at once (`max_fails=1`), so clients
+ * of a dead replica reconnect to a live one. Pure.
+ */
+export function replicaEdgeConf(dir: string, listenPort: number, replicaPorts: readonly number[]): string {
+  const servers = replicaPorts.map((port) => `        server 127.0.0.1:${port} max_fails=1 fail_timeout=30s;`).join('\n');
+  return `daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 512; }
+http {
+    access_log ${dir}/access.log;
+    client_body_temp_path ${dir}/tmp/body;
+    proxy_temp_path ${dir}/tmp/proxy;
+    fastcgi_temp_path ${dir}/tmp/fastcgi;
+    uwsgi_temp_path ${dir}/tmp/uwsgi;
+    scgi_temp_path ${dir}/tmp/scgi;
+    map $http_upgrade $connection_upgrade {
+        default upgrade;
+        ''      close;
+    }
+    upstream shagram {
+${servers}
+    }
+    server {
+        listen 127.0.0.1:${listenPort};
+        location / {
+            proxy_pass http://shagram;
+            proxy_http_version 1.1;
+            proxy_set_header Host $host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_next_upstream error timeout http_502 http_503;
+            proxy_connect_timeout 2s;
+            proxy_read_timeout 3600s;
+            # Which replica took the request (tests read it from the 101 response).
+            add_header X-Upstream $upstream_addr always;
+        }
+    }
+}
+`;
+}
+
+/** A running replica edge. */
+export interface ReplicaEdge {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Writes {@link replicaEdgeConf} under `dir`, checks it with `nginx -t` and starts Debian's nginx on `port`. */
+export async function startReplicaEdge(dir: string, port: number, replicaPorts: readonly number[]): Promise<ReplicaEdge> {
+  fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
+  fs.chmodSync(dir, 0o755);
+  fs.chmodSync(path.join(dir, 'tmp'), 0o777);
+  const conf = path.join(dir, 'nginx.conf');
+  fs.writeFileSync(conf, replicaEdgeConf(dir, port, replicaPorts));
+  await run('nginx', ['-t', '-q', '-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')]);
+  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const deadline = Date.now() + 10_000;
+  while (!(await canConnect(port))) {
+    if (exited || Date.now() > deadline) throw new Error(`nginx did not start: ${fs.readFileSync(path.join(dir, 'error.log'), 'utf8').slice(-500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    port,
+    async stop() {
+      if (exited) return;
+      const done = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGQUIT');
+      await done;
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
