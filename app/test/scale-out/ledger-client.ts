@@ -69,7 +69,7 @@ export class LedgerClient {
         await this.connect(baseUrl);
         return attempt;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`could not reconnect: ${(error as Error).message}`);
+        if (Date.now() > deadline) throw new Error(`could not reconnect: ${(error as Error).message}`, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 500))); // the client's backoff
       }
     }
