@@ -316,6 +316,9 @@ export class RedisFanOut implements FanOut {
       // Subscriptions are renewed by hand so that availability is reported only once they are.
       autoResubscribe: false,
       connectTimeout: this.connectTimeoutMs,
+      // ioredis arms this timer when ending a socket, even one that already closed
+      // during a reconnect loop: keep it short so a closing process is not held for 2 s.
+      disconnectTimeout: 250,
       commandTimeout: this.commandTimeoutMs,
       connectionName: `shagram-${role}-${this.replicaId}`.replace(/:/g, '_'),
       disableClientInfo: true,
@@ -522,14 +525,22 @@ export class RedisFanOut implements FanOut {
   }
 }
 
-/** Quits a connection politely when it is up, and always ends it (no reconnect timer survives). */
+/** Quits a connection politely when it is up (waiting for its end), and always ends it (no reconnect timer survives). */
 async function quit(client: Redis | undefined): Promise<void> {
   if (!client) return;
   if (client.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    const ended = new Promise<void>((resolve) => {
+      client.once('end', () => resolve());
+      timer = setTimeout(resolve, 1000);
+    });
     try {
       await client.quit();
+      await ended;
     } catch {
       // Already gone.
+    } finally {
+      clearTimeout(timer);
     }
   }
   endQuietly(client);
