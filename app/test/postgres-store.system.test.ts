@@ -236,11 +236,14 @@ describe('PostgresStore', () => {
     for (const [, ids] of order) expect(ids).toEqual([...ids].sort((x, y) => x - y));
     expect(order.get('chat')!.length).toBeGreaterThan(40);
     expect(await sql(url, "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'")).toEqual([{ n: 0 }]);
-  });
+  }, 120_000);
 
-  test('isWritable answers true on a primary', async () => {
+  test('isWritable answers true on a primary, false once closed; close can be called twice', async () => {
     const db = await store(await freshDatabase());
     expect(await db.isWritable()).toBe(true);
+    await db.close();
+    expect(await db.isWritable()).toBe(false);
+    await db.close(); // afterEach closes it a third time
   });
 
   test('an unreachable server or a wrong password fails at start with one readable line, never the password', async () => {
@@ -281,5 +284,5 @@ describe('PostgresStore', () => {
     const after = await db.insertMessages([message('general', 4)]);
     expect(after[0]).toBeGreaterThan(before[1]!);
     expect((await db.since('general', before[1]!, 10)).map((row) => row.id)).toEqual(after);
-  });
+  }, 120_000);
 });

@@ -112,6 +112,7 @@ const SQL = {
 export class PostgresStore implements ChatStore {
   readonly engine = 'postgres' as const;
   private readonly readyTimeoutMs: number;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -279,9 +280,13 @@ export class PostgresStore implements ChatStore {
     }
   }
 
-  /** Ends the pool: waits for checked-out connections to come back, then closes every connection. */
-  async close(): Promise<void> {
-    await this.pool.end();
+  /**
+   * Ends the pool: waits for checked-out connections to come back, then closes every connection.
+   * Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.pool.end();
+    return this.closing;
   }
 }
 
