@@ -436,7 +436,7 @@ describe('Redis lost and back at run time', () => {
 
   const opts = { presenceTtlMs: 2000, heartbeatMs: 300, maxBackoffMs: 300 };
 
-  test('stopped: availability(false) once, publish rejects at once; started again: availability(true) once, presence rebuilt, publishing works', async () => {
+  test('killed: availability(false) once, publish rejects at once; restarted empty: availability(true) once, presence rebuilt, publishing works', async () => {
     const [a, b, c] = await Promise.all(['A', 'B', 'C'].map((name) => replica(redis.url, name, opts)));
     setLocal(a!, 'general', ['alice']);
     setLocal(b!, 'general', ['bob']);
