@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /** A throwaway PostgreSQL cluster started by {@link startPostgres}. */
 export interface TestPostgres {
@@ -136,6 +136,15 @@ export async function startPostgres(): Promise<TestPostgres> {
     await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
   };
 
+  // If the test process ends without stop() (a crash, an interrupted run), do not leave a server behind.
+  let stopped = false;
+  const onExit = (): void => {
+    if (stopped) return;
+    spawnSync('runuser', ['-u', 'postgres', '--', path.join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'], { cwd: dir, stdio: 'ignore' });
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+
   try {
     await start();
     await psql(`CREATE ROLE ${USER} LOGIN PASSWORD '${PASSWORD}'`);
@@ -143,6 +152,8 @@ export async function startPostgres(): Promise<TestPostgres> {
   } catch (error) {
     await halt().catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
+    stopped = true;
+    process.removeListener('exit', onExit);
     throw error;
   }
 
@@ -154,6 +165,8 @@ export async function startPostgres(): Promise<TestPostgres> {
     async stop() {
       await halt().catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
+      stopped = true;
+      process.removeListener('exit', onExit);
     },
     async restart() {
       await halt();
