@@ -19,6 +19,14 @@ const SQLITE_MIGRATIONS = path.resolve(__dirname, '..', 'migrations');
 let cluster: TestPostgres;
 let databases = 0;
 const open: PostgresStore[] = [];
+const scratch: string[] = [];
+
+/** A SQLite engine on a fresh file with the real migrations, for side-by-side comparisons. */
+function sqliteStore(): SqliteStore {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-sq-'));
+  scratch.push(dir);
+  return new SqliteStore(openDatabase(path.join(dir, 'shagram.db'), SQLITE_MIGRATIONS));
+}
 
 /** A fresh, empty database on the shared cluster. */
 function freshDatabase(): Promise<string> {
@@ -65,6 +73,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
+  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('PostgresStore', () => {
@@ -113,7 +122,7 @@ describe('PostgresStore', () => {
 
   test('rooms: seeded, created once, listed in the same (bytewise) order as SQLite', async () => {
     const db = await store(await freshDatabase());
-    const sqlite = new SqliteStore(openDatabase(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-sq-')), 'shagram.db'), SQLITE_MIGRATIONS));
+    const sqlite = sqliteStore();
     expect(await db.roomExists('general')).toBe(true);
     expect(await db.roomExists('nope')).toBe(false);
     for (const name of ['a-b', 'a_c', 'ab', 'a0', 'zz', 'b-', 'b_']) {
@@ -129,7 +138,7 @@ describe('PostgresStore', () => {
 
   test('history and since page exactly like the SQLite engine for the same inserts', async () => {
     const db = await store(await freshDatabase());
-    const sqlite = new SqliteStore(openDatabase(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-sq-')), 'shagram.db'), SQLITE_MIGRATIONS));
+    const sqlite = sqliteStore();
     const batches: NewMessage[][] = [];
     for (let i = 0; i < 40; i++) batches.push([message('general', i), message(i % 2 ? 'dev' : 'general', i + 100), message('chat', i + 200)].slice(0, (i % 3) + 1));
     for (const batch of batches) {
