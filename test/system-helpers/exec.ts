@@ -26,7 +26,9 @@ export interface RunOptions {
  */
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const spawnOptions: SpawnOptions = { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] };
+    // stdin is a pipe only when there is input: a command that exits at once would make the write fail with EPIPE.
+    const stdin = options.input === undefined ? 'ignore' : 'pipe';
+    const spawnOptions: SpawnOptions = { cwd: options.cwd, env: options.env ?? process.env, stdio: [stdin, 'pipe', 'pipe'] };
     const child = spawn(command, [...args], spawnOptions);
     let stdout = '';
     let stderr = '';
@@ -47,6 +49,9 @@ export function run(command: string, args: readonly string[], options: RunOption
       }
       resolve({ stdout, stderr, code: exit });
     });
-    child.stdin?.end(options.input ?? '');
+    if (options.input !== undefined) {
+      child.stdin?.on('error', () => undefined); // the exit code tells what happened
+      child.stdin?.end(options.input);
+    }
   });
 }
