@@ -13,6 +13,7 @@ import { helpText, OptionsError, parseBenchArgs, type BenchOptions, type TargetN
 import type { BenchReport, TargetResults } from './lib/results';
 import { renderChart } from './lib/svg';
 import { buildRows, formatChecks, formatTable } from './lib/table';
+import { TargetSkipped, workloadsFor } from './lib/replicas';
 import { startTarget } from './lib/targets';
 import { runFanout } from './workloads/fanout';
 import { runHistory } from './workloads/history';
@@ -30,12 +31,18 @@ function openFilesLimit(): string {
 
 async function runTarget(name: TargetName, options: BenchOptions, workDir: string): Promise<TargetResults> {
   const results: TargetResults = { errors: [] };
+  const { run, notApplicable } = workloadsFor(name, options.workloads);
+  if (notApplicable.length > 0) {
+    results.notApplicable = notApplicable;
+    log(`== ${name}: ${notApplicable.join(', ')} not measured (this target runs ${run.join(', ') || 'none of the requested workloads'})`);
+  }
+  if (run.length === 0) return results;
   log(`== ${name}: starting`);
   const target = await startTarget(name, workDir, options.shagramEntry, options.shagramNodeArgs);
   try {
     // Scale first, on the fresh process, so its RSS baseline is clean.
     for (const workload of ['scale', 'fanout', 'history'] as const) {
-      if (!options.workloads.includes(workload)) continue;
+      if (!run.includes(workload)) continue;
       log(`== ${name}: ${workload}`);
       try {
         if (workload === 'scale') results.scale = await runScale(target, options, log);
@@ -70,6 +77,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       try {
         results[name] = await runTarget(name, options, workDir);
       } catch (error) {
+        if (error instanceof TargetSkipped) {
+          results[name] = { errors: [], skipped: error.message };
+          log(`== ${name}: skipped — ${error.message}`);
+          continue;
+        }
         results[name] = { errors: [(error as Error).message] };
         log(`!! ${(error as Error).message}`);
       }

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
-import { BENCH_ORIGIN, shagramWsUrl, wsPeerUrl, type ClientSpec } from '../lib/client-spec';
+import { BENCH_ORIGIN, replicaPort, shagramWsUrl, wsPeerUrl, type ClientSpec } from '../lib/client-spec';
 
 /** One open chat connection as the load processes use it, whatever the target. */
 export interface ChatConnection {
@@ -76,14 +76,14 @@ function socketioConnection(port: number, room: string, user: string): Promise<C
 
 /**
  * Opens the `index`-th connection to `room` on a target: Shagram with a bench user's token, the
- * `shagram.json` subprotocol and an allowed Origin; the bare ws peer by room path; socket.io
- * with the room in the handshake query.
+ * `shagram.json` subprotocol and an allowed Origin (on replica `replica` when it has several); the
+ * bare ws peer by room path; socket.io with the room in the handshake query.
  */
-export function connectChat(spec: ClientSpec, room: string, index: number): Promise<ChatConnection> {
+export function connectChat(spec: ClientSpec, room: string, index: number, replica = 0): Promise<ChatConnection> {
   switch (spec.kind) {
     case 'shagram': {
       const token = spec.tokens[index % spec.tokens.length]!;
-      return wsConnection(shagramWsUrl(spec.port, room, token), ['shagram.json'], { Origin: spec.origin || BENCH_ORIGIN }, (event) => {
+      return wsConnection(shagramWsUrl(replicaPort(spec, replica), room, token), ['shagram.json'], { Origin: spec.origin || BENCH_ORIGIN }, (event) => {
         const e = event as { type?: unknown; text?: unknown };
         return e.type === 'message' && typeof e.text === 'string' ? e.text : undefined;
       });

@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   const config = workerConfig<FanoutWorkerConfig>();
   const latency = createHistogram();
   let delivered = 0;
+  /** Deliveries in the window whose sender is connected to another replica than the recipient. */
+  let crossDelivered = 0;
   let deliveredAll = 0;
   let sent = 0;
   let lost = 0;
@@ -35,6 +37,8 @@ async function main(): Promise<void> {
   let firstError: string | undefined;
   let senderId = config.senderBase;
   let connIndex = 0;
+  /** Replica of each sender of this process (whole rooms per process, so every sender a client hears is here). */
+  const senderReplica = new Map<number, number>();
 
   const sendNext = (s: Sender) => {
     const at = nowMicros();
@@ -45,13 +49,23 @@ async function main(): Promise<void> {
   for (const room of config.rooms) {
     const base = connIndex;
     connIndex += room.clients;
-    const result = await connectMany(room.clients, config.concurrency, (i) => connectChat(config.spec, room.room, base + i));
+    const replicaOfClient = (i: number) => room.replicas?.[i] ?? 0;
+    // Opened connections keep their client index (connectMany resolves them out of order).
+    const result = await connectMany(room.clients, config.concurrency, (i) =>
+      connectChat(config.spec, room.room, base + i, replicaOfClient(i)).then((conn) => ({ conn, i })),
+    );
     connected += result.connections.length;
     failed += result.failed;
     firstError ??= result.firstError;
-    result.connections.forEach((conn, i) => {
-      const sender: Sender | undefined = i < room.senders ? { id: senderId++, conn, seq: 0, lastEcho: 0 } : undefined;
-      if (sender) senders.push(sender);
+    result.connections.sort((a, b) => a.i - b.i);
+    for (const [k, { conn, i }] of result.connections.entries()) {
+      // The first `senders` open connections send (a failed handshake does not cost a sender).
+      const sender: Sender | undefined = k < room.senders ? { id: senderId++, conn, seq: 0, lastEcho: 0 } : undefined;
+      const replica = replicaOfClient(i);
+      if (sender) {
+        senders.push(sender);
+        senderReplica.set(sender.id, replica);
+      }
       conn.onText((text) => {
         const at = nowMicros();
         deliveredAll++;
@@ -59,6 +73,7 @@ async function main(): Promise<void> {
         if (!payload) return;
         if (at >= window.start && at < window.end) {
           delivered++;
+          if (senderReplica.get(payload.sender) !== replica) crossDelivered++;
           record(latency, at - payload.sentAt);
         }
         if (sender && payload.sender === sender.id) {
@@ -66,7 +81,7 @@ async function main(): Promise<void> {
           if (sending) sendNext(sender);
         }
       });
-    });
+    }
   }
   toParent({ type: 'ready', connected, failed, firstError });
 
@@ -95,7 +110,7 @@ async function main(): Promise<void> {
       sending = false;
       setTimeout(() => {
         clearInterval(progress);
-        toParent({ type: 'fanout-result', delivered, sent, lost, latency: toData(latency) });
+        toParent({ type: 'fanout-result', delivered, crossDelivered, sent, lost, latency: toData(latency) });
         for (const s of senders) s.conn.close();
         setTimeout(() => process.exit(0), 200).unref();
       }, DRAIN_MS);

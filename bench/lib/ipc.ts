@@ -44,7 +44,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; connected: number; failed: number; firstError?: string }
   | { type: 'progress'; count: number }
-  | { type: 'fanout-result'; delivered: number; sent: number; lost: number; latency: HistogramData }
+  | { type: 'fanout-result'; delivered: number; crossDelivered: number; sent: number; lost: number; latency: HistogramData }
   | { type: 'ramped'; open: number; failed: number; firstError?: string }
   | { type: 'history-result'; requestsPerSec: number; total: number; p50: number; p99: number; non2xx: number; errors: number; pageSize: number; seeded: number }
   | { type: 'error'; message: string };

@@ -21,12 +21,15 @@ export const SHAGRAM_BENCH_ENV = {
   WS_ALLOWED_ORIGINS: BENCH_ORIGIN,
 } as const;
 
+/** The targets that are one process (all but `shagram-2x`, which is {@link planReplicaLaunch} twice). */
+export type SingleTargetName = Exclude<TargetName, 'shagram-2x'>;
+
 /**
  * Plans a target's start: Shagram from its production build with a fresh database and its
  * normal durability; the peers from bench/peers under tsx (`node --import tsx`, one process).
  * @param jwtSecret a random secret for this run (Shagram in production mode requires one)
  */
-export function planLaunch(name: TargetName, port: number, dataDir: string, shagramEntry: string, jwtSecret: string, shagramNodeArgs: string[] = []): Launch {
+export function planLaunch(name: SingleTargetName, port: number, dataDir: string, shagramEntry: string, jwtSecret: string, shagramNodeArgs: string[] = []): Launch {
   const history = (room: string) => `/api/messages/${encodeURIComponent(room)}`;
   switch (name) {
     case 'shagram':
@@ -46,4 +49,24 @@ export function planLaunch(name: TargetName, port: number, dataDir: string, shag
         historyPath: history,
       };
   }
+}
+
+/** What the replicas of a multi-replica Shagram share. */
+export interface SharedServices {
+  /** PostgreSQL (history, accounts). */
+  databaseUrl: string;
+  /** Redis pub/sub (fan-out between replicas). */
+  redisUrl: string;
+  /** One secret for all replicas, so a token from one is valid on the other. */
+  jwtSecret: string;
+}
+
+/**
+ * Plans one replica of the `shagram-2x` target: exactly the `shagram` launch (same build, same
+ * lifted limits and env) plus `DATABASE_URL` and `REDIS_URL`, with the secret every replica
+ * shares. `DATABASE_PATH` still points into the replica's own folder but is unused on PostgreSQL.
+ */
+export function planReplicaLaunch(port: number, dataDir: string, shagramEntry: string, shared: SharedServices, shagramNodeArgs: string[] = []): Launch {
+  const base = planLaunch('shagram', port, dataDir, shagramEntry, shared.jwtSecret, shagramNodeArgs);
+  return { ...base, env: { ...base.env, DATABASE_URL: shared.databaseUrl, REDIS_URL: shared.redisUrl } };
 }

@@ -1,8 +1,14 @@
 import { parseArgs } from 'node:util';
 
-/** Names of the servers the harness can run. */
-export const TARGET_NAMES = ['shagram', 'ws-broadcast', 'socketio-sqlite'] as const;
+/**
+ * Names of the servers the harness can run. `shagram-2x` is two Shagram replicas on PostgreSQL +
+ * Redis (fan-out only); it needs Debian's postgresql and redis-server, so it is opt-in.
+ */
+export const TARGET_NAMES = ['shagram', 'ws-broadcast', 'socketio-sqlite', 'shagram-2x'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
+
+/** The targets of a run without `--targets` (every single-process server; `shagram-2x` is opt-in). */
+export const DEFAULT_TARGETS: readonly TargetName[] = ['shagram', 'ws-broadcast', 'socketio-sqlite'];
 
 /** Names of the workloads. */
 export const WORKLOAD_NAMES = ['fanout', 'scale', 'history'] as const;
@@ -52,7 +58,7 @@ interface Spec {
 
 /** The flags, their defaults (which finish in under 3 minutes on 2 cores) and their help. */
 export const SPECS: readonly Spec[] = [
-  { key: 'targets', flag: 'targets', kind: 'list', default: TARGET_NAMES.join(','), help: 'servers to measure (comma-separated)' },
+  { key: 'targets', flag: 'targets', kind: 'list', default: DEFAULT_TARGETS.join(','), help: `servers to measure (comma-separated; one of ${TARGET_NAMES.join(', ')})` },
   { key: 'workloads', flag: 'workloads', kind: 'list', default: WORKLOAD_NAMES.join(','), help: 'workloads to run (comma-separated)' },
   { key: 'rooms', flag: 'rooms', kind: 'int', default: '10', help: 'fan-out: rooms (R)' },
   { key: 'clients', flag: 'clients', kind: 'int', default: '20', help: 'fan-out: clients per room (C), senders included' },
@@ -144,7 +150,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
 
 /** The `--help` text, generated from the flag table. */
 export function helpText(): string {
-  const lines = ['Usage: npm run bench -- [flags]', '', 'Measures Shagram against a bare ws broadcast server and socket.io + SQLite on loopback.', ''];
+  const lines = [
+    'Usage: npm run bench -- [flags]',
+    '',
+    'Measures Shagram against a bare ws broadcast server and socket.io + SQLite on loopback.',
+    'Add --targets shagram,shagram-2x for two Shagram replicas on PostgreSQL + Redis (fan-out only).',
+    '',
+  ];
   for (const spec of SPECS) lines.push(`  --${spec.flag.padEnd(22)} ${spec.help} (default ${spec.default})`);
   lines.push(`  --${'help'.padEnd(22)} this text`);
   return lines.join('\n');

@@ -1,4 +1,4 @@
-import type { BenchOptions, TargetName } from './options';
+import type { BenchOptions, TargetName, WorkloadName } from './options';
 
 /** Fan-out figures of one target. Latencies in milliseconds, RSS in MiB. */
 export interface FanoutResult {
@@ -11,15 +11,32 @@ export interface FanoutResult {
   p95Ms: number;
   p99Ms: number;
   meanMs: number;
-  /** Server CPU over the measured window, percent of one core. */
+  /** Server CPU over the measured window, percent of one core (summed over the replicas of a multi-replica target). */
   cpuPercent: number;
   /** CPU of all load processes together over the same window, percent of one core. */
   loadCpuPercent: number;
-  /** Peak server RSS during the measured window. */
+  /** Peak server RSS during the measured window (of the sum over the replicas, sampled together). */
   rssMB: number;
   /** Messages re-sent because their echo stalled for 5 s. */
   lost: number;
   samples: number;
+  /** Multi-replica targets only: per replica and for the services they share. */
+  replicas?: ReplicaFigures;
+}
+
+/** The extra fan-out figures of a multi-replica target (`shagram-2x`). */
+export interface ReplicaFigures {
+  count: number;
+  /** Connected clients per replica, as planned. */
+  clients: number[];
+  /** Per replica: CPU % of a core over the window, peak RSS MiB. Their sums are cpuPercent and (about) rssMB. */
+  cpuPercent: number[];
+  rssMB: number[];
+  /** PostgreSQL (postmaster + backends) and Redis CPU over the window, % of a core; absent when not readable. */
+  postgresCpuPercent?: number;
+  redisCpuPercent?: number;
+  /** Share of the measured deliveries whose sender was on another replica than the recipient (came through Redis). */
+  crossReplicaShare: number;
 }
 
 /** Idle-connection figures of one target. */
@@ -53,6 +70,10 @@ export interface TargetResults {
   history?: HistoryResult;
   /** Set when the target failed to run a workload; the message says why. */
   errors: string[];
+  /** Set when the target could not run on this machine at all (not a failure); the message says why. */
+  skipped?: string;
+  /** Requested workloads that do not apply to this target (not measured, not a failure). */
+  notApplicable?: WorkloadName[];
 }
 
 /** One of the issue's targets, checked. */

@@ -7,6 +7,7 @@ export const TARGET_COLOURS: Record<TargetName, string> = {
   shagram: '#2563eb',
   'ws-broadcast': '#9ca3af',
   'socketio-sqlite': '#f59e0b',
+  'shagram-2x': '#1e3a8a',
 };
 
 /** Escapes text for SVG. */
@@ -28,10 +29,14 @@ const PANELS: Panel[] = [
 ];
 
 const PANEL_W = 460;
-const PANEL_H = 170;
 const LABEL_W = 130;
 const BAR_H = 26;
 const GAP = 10;
+
+/** A panel's height: its title and one bar per target (170 px for the three default targets). */
+export function panelHeight(targets: number): number {
+  return Math.max(170, 32 + targets * (BAR_H + GAP) + 30);
+}
 
 function panel(p: Panel, results: Partial<Record<TargetName, TargetResults>>, targets: TargetName[], x: number, y: number): string {
   const values = targets.map((t) => ({ t, v: results[t] ? p.pick(results[t]!) : undefined }));
@@ -46,7 +51,8 @@ function panel(p: Panel, results: Partial<Record<TargetName, TargetResults>>, ta
     const by = 32 + i * (BAR_H + GAP);
     parts.push(`<text x="${LABEL_W - 8}" y="${by + BAR_H * 0.68}" font-size="12" text-anchor="end">${escapeXml(t)}</text>`);
     if (v === undefined || !Number.isFinite(v)) {
-      parts.push(`<text x="${LABEL_W}" y="${by + BAR_H * 0.68}" font-size="12" fill="#6b7280">not measured</text>`);
+      const why = results[t]?.skipped ? 'skipped' : 'not measured';
+      parts.push(`<text x="${LABEL_W}" y="${by + BAR_H * 0.68}" font-size="12" fill="#6b7280">${why}</text>`);
       return;
     }
     const w = max > 0 ? Math.max(1, (v / max) * barMax) : 1;
@@ -65,8 +71,9 @@ export function renderChart(results: Partial<Record<TargetName, TargetResults>>,
   const cols = 2;
   const rows = Math.ceil(PANELS.length / cols);
   const width = cols * PANEL_W + 40;
-  const height = 70 + rows * PANEL_H;
-  const body = PANELS.map((p, i) => panel(p, results, targets, 20 + (i % cols) * PANEL_W, 60 + Math.floor(i / cols) * PANEL_H));
+  const panelH = panelHeight(targets.length);
+  const height = 70 + rows * panelH;
+  const body = PANELS.map((p, i) => panel(p, results, targets, 20 + (i % cols) * PANEL_W, 60 + Math.floor(i / cols) * panelH));
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,

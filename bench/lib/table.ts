@@ -1,6 +1,7 @@
 import type { TargetName } from './options';
 import type { TargetCheck, TargetResults } from './results';
 import { ratio } from './checks';
+import { REPLICA_TARGET } from './replicas';
 
 /** One line of the results table. */
 export interface Row {
@@ -41,6 +42,18 @@ export function buildRows(results: Partial<Record<TargetName, TargetResults>>): 
   add('fan-out', 'load clients CPU % (all)', (r) => r.fanout?.loadCpuPercent);
   add('fan-out', 'server µs CPU per delivery', (r) => (r.fanout && r.fanout.deliveredPerSec > 0 ? (r.fanout.cpuPercent * 1e4) / r.fanout.deliveredPerSec : undefined));
   add('fan-out', 'server peak RSS MiB', (r) => r.fanout?.rssMB);
+  // Multi-replica targets: what crossed replicas, and the shared services' CPU (rows appear only then).
+  add('fan-out', 'deliveries across replicas %', (r) => (r.fanout?.replicas ? r.fanout.replicas.crossReplicaShare * 100 : undefined));
+  add('fan-out', 'PostgreSQL CPU % of a core', (r) => r.fanout?.replicas?.postgresCpuPercent);
+  add('fan-out', 'Redis CPU % of a core', (r) => r.fanout?.replicas?.redisCpuPercent);
+  if (Object.values(results).some((r) => r?.fanout?.replicas)) {
+    // The single-process targets keep their storage in-process, so for them this equals the server figure.
+    add('fan-out', 'µs CPU per delivery incl. PG + Redis', (r) => {
+      const f = r.fanout;
+      if (!f || f.deliveredPerSec <= 0) return undefined;
+      return ((f.cpuPercent + (f.replicas?.postgresCpuPercent ?? 0) + (f.replicas?.redisCpuPercent ?? 0)) * 1e4) / f.deliveredPerSec;
+    });
+  }
   add('scale', 'idle connections open', (r) => r.scale?.connections);
   add('scale', 'server RSS MiB at the end', (r) => r.scale?.finalRssMB);
   add('scale', 'RSS per connection KiB', (r) => r.scale?.perConnKB);
@@ -57,18 +70,27 @@ function renderGrid(header: string[], body: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
+/** The ratio columns of a table over these targets: [numerator, denominator] pairs. */
+export function ratioColumns(targets: TargetName[]): Array<[TargetName, TargetName]> {
+  if (!targets.includes('shagram')) return [];
+  const peers = targets.filter((t) => t !== 'shagram' && t !== REPLICA_TARGET);
+  const columns: Array<[TargetName, TargetName]> = peers.map((p) => ['shagram', p]);
+  if (targets.includes(REPLICA_TARGET)) columns.push([REPLICA_TARGET, 'shagram']);
+  return columns;
+}
+
 /**
  * The results table: one column per target and, when Shagram ran, one ratio column
- * `shagram / <peer>` per peer.
+ * `shagram/<peer>` per peer, and `shagram-2x/shagram` when the two-replica target ran too.
  */
 export function formatTable(rows: Row[], targets: TargetName[]): string {
-  const peers = targets.includes('shagram') ? targets.filter((t) => t !== 'shagram') : [];
-  const header = ['workload', 'metric', ...targets, ...peers.map((p) => `shagram/${p}`)];
+  const ratios = ratioColumns(targets);
+  const header = ['workload', 'metric', ...targets, ...ratios.map(([a, b]) => `${a}/${b}`)];
   const body = rows.map((row) => [
     row.workload,
     row.metric,
     ...targets.map((t) => formatNumber(row.values[t])),
-    ...peers.map((p) => formatRatio(ratio(row.values.shagram, row.values[p]))),
+    ...ratios.map(([a, b]) => formatRatio(ratio(row.values[a], row.values[b]))),
   ]);
   return renderGrid(header, body);
 }

@@ -2,17 +2,33 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { startPostgres, type TestPostgres } from '../../test/system-helpers/postgres';
+import { startRedis, type RedisProcess } from '../../test/system-helpers/redis';
 import { freePort, REPO_ROOT, spawnNode, stopChild, tailStderr } from './child';
 import { BENCH_ORIGIN, type ClientSpec } from './client-spec';
-import { planLaunch } from './launch';
+import { planLaunch, planReplicaLaunch, type Launch, type SingleTargetName } from './launch';
 import type { TargetName } from './options';
+import { childrenNamed, readAllStats } from './procfs';
+import { missingPrerequisite, REPLICA_COUNT, REPLICA_TARGET, TargetSkipped } from './replicas';
+
+/** A service a multi-replica target depends on; its CPU is read with its direct children's. */
+export interface BackingService {
+  name: 'postgres' | 'redis';
+  pid: number;
+}
 
 /** A started target server. */
 export interface RunningTarget {
   name: TargetName;
+  /** The (first) server process. */
   pid: number;
+  /** Every server process (one, or one per replica): fan-out CPU and RSS are summed over these. */
+  pids: number[];
+  /** The first replica's port. */
   port: number;
   spec: ClientSpec;
+  /** PostgreSQL and Redis for `shagram-2x`; none for the single-process targets. */
+  services: BackingService[];
   /** Full history URL for a room, or undefined when the target has no history endpoint. */
   historyUrl(room: string): string | undefined;
   stop(): Promise<void>;
@@ -50,13 +66,107 @@ async function registerUsers(port: number, count: number): Promise<string[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => register(i)));
 }
 
+/** Starts one planned server process and waits for its ready path. @returns the child, or throws after stopping it. */
+async function startProcess(launch: Launch, port: number): Promise<ChildProcess> {
+  const child = spawnNode(launch.nodeArgs, { env: { ...process.env, ...launch.env }, quiet: true });
+  const stderr = tailStderr(child);
+  try {
+    await waitReady(child, `http://127.0.0.1:${port}${launch.readyPath}`, stderr);
+    return child;
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+}
+
+/** Two distinct free loopback ports (or more). */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/**
+ * `shagram-2x`: a throwaway PostgreSQL and Redis (the system-test helpers), then two replicas of the
+ * production build on them with one shared JWT secret and the `shagram` target's env, each on its own
+ * loopback port (no nginx: the load clients pick the replica themselves). The bench users are
+ * registered on the first replica; their tokens are valid on both.
+ * @throws TargetSkipped when PostgreSQL or Redis is not installed (or the bench is not root)
+ */
+async function startReplicas(workDir: string, entry: string, shagramNodeArgs: string[]): Promise<RunningTarget> {
+  const reason = missingPrerequisite({
+    exists: (p) => fs.existsSync(p),
+    list: (p) => (fs.existsSync(p) ? fs.readdirSync(p) : []),
+    uid: process.getuid?.(),
+  });
+  if (reason) throw new TargetSkipped(reason);
+
+  let pg: TestPostgres | undefined;
+  let redis: RedisProcess | undefined;
+  const children: ChildProcess[] = [];
+  const dataDir = fs.mkdtempSync(path.join(workDir, `${REPLICA_TARGET}-`));
+  const stop = async () => {
+    await Promise.all(children.map((child) => stopChild(child)));
+    await Promise.all([pg?.stop(), redis?.stop()]);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const [pgStarted, redisStarted] = await Promise.allSettled([startPostgres(), startRedis()]);
+    if (pgStarted.status === 'fulfilled') pg = pgStarted.value;
+    if (redisStarted.status === 'fulfilled') redis = redisStarted.value;
+    if (pgStarted.status === 'rejected') throw new Error(`PostgreSQL: ${(pgStarted.reason as Error).message}`);
+    if (redisStarted.status === 'rejected') throw new Error(`Redis: ${(redisStarted.reason as Error).message}`);
+    const shared = { databaseUrl: pg!.url, redisUrl: redis!.url, jwtSecret: crypto.randomBytes(48).toString('base64url') };
+    const ports = await freePorts(REPLICA_COUNT);
+    const launches = ports.map((port, i) => {
+      const dir = path.join(dataDir, `replica-${i}`);
+      fs.mkdirSync(dir);
+      return planReplicaLaunch(port, dir, entry, shared, shagramNodeArgs);
+    });
+    const started = await Promise.allSettled(launches.map((launch, i) => startProcess(launch, ports[i]!)));
+    for (const s of started) if (s.status === 'fulfilled') children.push(s.value);
+    started.forEach((s, i) => {
+      if (s.status === 'rejected') throw new Error(`replica ${i}: ${(s.reason as Error).message}`);
+    });
+    for (const port of ports) {
+      const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { database?: string; fanout?: string };
+      if (ready.database !== 'postgres' || ready.fanout !== 'redis') throw new Error(`replica on ${port} is not on PostgreSQL + Redis: /readyz ${JSON.stringify(ready)}`);
+    }
+    const postmaster = Number(fs.readFileSync(path.join(pg!.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const services: BackingService[] = [{ name: 'postgres', pid: postmaster }];
+    const redisPid = childrenNamed(process.pid, 'redis-server', readAllStats())[0];
+    if (redisPid !== undefined) services.push({ name: 'redis', pid: redisPid });
+    const tokens = await registerUsers(ports[0]!, SHAGRAM_USERS);
+    return {
+      name: REPLICA_TARGET,
+      pid: children[0]!.pid!,
+      pids: children.map((child) => child.pid!),
+      port: ports[0]!,
+      spec: { kind: 'shagram', port: ports[0]!, ports, origin: BENCH_ORIGIN, tokens },
+      services,
+      historyUrl: () => undefined,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw new Error(`${REPLICA_TARGET}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * Starts a target on a free loopback port with a fresh data folder under `workDir`, waits until it
- * is ready, and (Shagram) registers the bench users.
+ * is ready, and (Shagram) registers the bench users. `shagram-2x` starts PostgreSQL, Redis and two
+ * replicas instead.
+ * @throws TargetSkipped when the target cannot run on this machine
  */
 export async function startTarget(name: TargetName, workDir: string, shagramEntry: string, shagramNodeArgs: string[] = []): Promise<RunningTarget> {
   const entry = path.resolve(REPO_ROOT, shagramEntry);
-  if (name === 'shagram' && !fs.existsSync(entry)) throw new Error(`${shagramEntry} not found: run \`npm run build\` first`);
+  if ((name === 'shagram' || name === REPLICA_TARGET) && !fs.existsSync(entry)) throw new Error(`${shagramEntry} not found: run \`npm run build\` first`);
+  if (name === REPLICA_TARGET) return startReplicas(workDir, entry, shagramNodeArgs);
+  return startSingle(name, workDir, entry, shagramNodeArgs);
+}
+
+async function startSingle(name: SingleTargetName, workDir: string, entry: string, shagramNodeArgs: string[]): Promise<RunningTarget> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(workDir, `${name}-`));
   const launch = planLaunch(name, port, dataDir, entry, crypto.randomBytes(48).toString('base64url'), shagramNodeArgs);
@@ -75,6 +185,8 @@ export async function startTarget(name: TargetName, workDir: string, shagramEntr
     return {
       name,
       pid: child.pid!,
+      pids: [child.pid!],
+      services: [],
       port,
       spec,
       historyUrl: (room) => (launch.historyPath ? `http://127.0.0.1:${port}${launch.historyPath(room)}` : undefined),
