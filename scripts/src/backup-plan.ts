@@ -10,8 +10,9 @@ export const APP_SERVICE = 'app';
 export const DATA_MOUNT = '/app/data';
 export const DATABASE_FILE = 'shagram.db';
 /**
- * The edge service of the Shagram stack. nginx resolves the app's address once when it starts, and a stopped and
- * started app container may come back with another address, so a restore restarts the edge after the app.
+ * The edge service of the Shagram stack. nginx re-resolves the app's name (resolver valid=10s), but a stopped and
+ * started app container may come back with another address and the edge would answer 502 until its cached answer
+ * expires, so a restore restarts the edge after the app: the chat is back as soon as both are healthy.
  */
 export const EDGE_SERVICE = 'nginx';
 
@@ -59,7 +60,7 @@ export const RESTORE_HELP = `Usage: scripts/restore <backup.db.gz | --latest> [o
 Restores a backup made by scripts/backup: decompresses it to a temporary file beside the live database, requires
 PRAGMA integrity_check = ok and Shagram's tables, and only then stops the app, keeps the current database as
 shagram.db.replaced-<UTC timestamp> (with its -wal/-shm), moves the restored file in and starts the app again
-and restarts the edge (nginx resolves the app's address only when it starts), waiting until both are healthy.
+and restarts the edge (so it does not wait for its cached address of the app to expire), waiting until both are healthy.
 A damaged backup is refused and nothing is stopped or changed.
 
 Options:
