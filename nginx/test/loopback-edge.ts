@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { run } from '../../test/system-helpers/exec';
+import { startNginx } from '../../test/system-helpers/nginx';
 import { EDGE_ENVSUBST_FILTER, loopbackEdgeEnv, type EdgeEnv } from '../edge-env';
 import { renderTemplateDir } from '../render-templates';
 
@@ -63,35 +62,6 @@ export async function startLoopbackEdge(dir: string, upstreams: { app: string; j
   fs.chmodSync(path.join(dir, 'tmp'), 0o777);
   renderTemplateDir(path.join(__dirname, '..', 'templates'), path.join(dir, 'conf.d'), env, EDGE_ENVSUBST_FILTER);
   fs.writeFileSync(path.join(dir, 'nginx.conf'), loopbackNginxConf(dir));
-  await run('nginx', ['-t', '-q', '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')]);
-  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  const deadline = Date.now() + 10_000;
-  while (!(await canConnect(httpsPort))) {
-    if (exited || Date.now() > deadline) throw new Error(`nginx did not start: ${fs.readFileSync(path.join(dir, 'error.log'), 'utf8').slice(-500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    env,
-    httpPort,
-    httpsPort,
-    async stop() {
-      if (exited) return;
-      const done = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGQUIT');
-      await done;
-    },
-  };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+  const nginx = await startNginx(dir, httpsPort);
+  return { env, httpPort, httpsPort, stop: () => nginx.stop() };
 }

@@ -4,19 +4,9 @@
 # under /usr/lib/postgresql/<version>/bin, on free loopback ports), so the packaged cluster is stopped and set
 # to manual start: nothing should hold port 5432 or run a database nobody asked for on a CI machine.
 set -euo pipefail
-need=()
-for pkg in postgresql postgresql-client; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
-done
-if [ "${#need[@]}" -gt 0 ]; then
-  apt-get -o DPkg::Lock::Timeout=900 update -qq
-  # policy-rc.d 101 = "do not start services from maintainer scripts" (only while we install).
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.shagram && chmod +x /usr/sbin/policy-rc.d.shagram
-  if [ ! -e /usr/sbin/policy-rc.d ]; then cp /usr/sbin/policy-rc.d.shagram /usr/sbin/policy-rc.d; added_policy=1; fi
-  apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${need[@]}"
-  if [ "${added_policy:-0}" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
-  rm -f /usr/sbin/policy-rc.d.shagram
-fi
+# shellcheck source=lib/apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_install_missing postgresql postgresql-client || { echo "60-postgresql: apt-get install postgresql postgresql-client failed" >&2; exit 1; }
 # Stop every packaged cluster that runs, and keep it from starting with the machine.
 if command -v pg_lsclusters >/dev/null; then
   pg_lsclusters --no-header 2>/dev/null | while read -r version name _port status _rest; do

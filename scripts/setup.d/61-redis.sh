@@ -4,20 +4,9 @@
 # stopped: the tests start their own redis-server on free loopback ports (test/system-helpers/redis.ts),
 # and nothing should hold port 6379 on a CI machine.
 set -euo pipefail
-need=()
-for pkg in redis-server redis-tools; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
-done
-if [ "${#need[@]}" -gt 0 ]; then
-  apt-get -o DPkg::Lock::Timeout=900 update -qq
-  # policy-rc.d 101 = "do not start services from maintainer scripts" (only while we install).
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.shagram-redis && chmod +x /usr/sbin/policy-rc.d.shagram-redis
-  added_policy=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then cp /usr/sbin/policy-rc.d.shagram-redis /usr/sbin/policy-rc.d; added_policy=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${need[@]}"
-  if [ "$added_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
-  rm -f /usr/sbin/policy-rc.d.shagram-redis
-fi
+# shellcheck source=lib/apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_install_missing redis-server redis-tools || { echo "61-redis: apt-get install redis-server redis-tools failed" >&2; exit 1; }
 # Make sure no packaged redis-server keeps port 6379 busy (systemd may be absent: try both routes).
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   systemctl disable --now redis-server >/dev/null 2>&1 || true

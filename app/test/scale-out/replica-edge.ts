@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { run } from '../../../test/system-helpers/exec';
+import { startNginx } from '../../../test/system-helpers/nginx';
 
 /**
  * The nginx configuration of the scale-out lane: one plain-HTTP loopback listener in front of an
@@ -62,35 +60,7 @@ export async function startReplicaEdge(dir: string, port: number, replicaPorts: 
   fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
   fs.chmodSync(dir, 0o755);
   fs.chmodSync(path.join(dir, 'tmp'), 0o777);
-  const conf = path.join(dir, 'nginx.conf');
-  fs.writeFileSync(conf, replicaEdgeConf(dir, port, replicaPorts));
-  await run('nginx', ['-t', '-q', '-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')]);
-  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')], { stdio: 'ignore' });
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  const deadline = Date.now() + 10_000;
-  while (!(await canConnect(port))) {
-    if (exited || Date.now() > deadline) throw new Error(`nginx did not start: ${fs.readFileSync(path.join(dir, 'error.log'), 'utf8').slice(-500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    port,
-    async stop() {
-      if (exited) return;
-      const done = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGQUIT');
-      await done;
-    },
-  };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), replicaEdgeConf(dir, port, replicaPorts));
+  const nginx = await startNginx(dir, port);
+  return { port, stop: () => nginx.stop() };
 }
