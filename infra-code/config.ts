@@ -3,6 +3,7 @@
  * with a message naming the key (`shagram:<key>` or `yandex:<key>`), before any resource is registered.
  */
 import { z } from 'zod';
+import { boolString, hostname, intString } from './config-fields';
 
 /** Thrown for a missing or invalid configuration key; the message names the key. */
 export class ConfigError extends Error {
@@ -75,19 +76,10 @@ export interface ConfigSource {
   env: Record<string, string | undefined>;
 }
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const CIDR4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const GIT_SHA = /^[0-9a-f]{7,40}$/;
 const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 
-const hostname = z.string().toLowerCase().regex(HOSTNAME, 'must be a DNS name such as chat.example.com');
-const intString = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-const boolString = z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true');
 /** A secret that is written into a compose `.env` line in single quotes: no quote, no newline. */
 const envSecret = (minLength: number) =>
   z

@@ -3,6 +3,7 @@
  * missing or invalid key fails `pulumi up` at once with a message naming the key, before any resource is registered.
  */
 import { z } from 'zod';
+import { boolString, hostname, intString } from '../config-fields';
 import { ConfigError } from '../config';
 
 /** The key that selects the program `infra-code/index.ts` runs. */
@@ -62,21 +63,12 @@ export interface K8sConfigSource {
   env: Record<string, string | undefined>;
 }
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const GIT_SHA = /^[0-9a-f]{7,40}$/;
 const CPU = /^([1-9]\d*m|\d+(\.\d+)?)$/;
 const MEMORY = /^[1-9]\d*(Ki|Mi|Gi)$/;
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(@sha256:[0-9a-f]{64})?$/;
 
-const hostname = z.string().toLowerCase().regex(HOSTNAME, 'must be a DNS name such as chat.example.com');
-const intString = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-const boolString = z.enum(['true', 'false'], 'must be true or false').transform((v) => v === 'true');
 const cpu = z.string().regex(CPU, 'must be a CPU quantity such as 250m or 1');
 const memory = z.string().regex(MEMORY, 'must be a memory quantity such as 256Mi or 1Gi');
 const image = z.string().regex(IMAGE, 'must be an image reference such as postgres:16');
