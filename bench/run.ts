@@ -14,7 +14,7 @@ import type { BenchReport, TargetResults } from './lib/results';
 import { renderChart } from './lib/svg';
 import { buildRows, formatChecks, formatTable } from './lib/table';
 import { TargetSkipped, workloadsFor } from './lib/replicas';
-import { startTarget } from './lib/targets';
+import { skipReason, startTarget } from './lib/targets';
 import { runFanout } from './workloads/fanout';
 import { runHistory } from './workloads/history';
 import { runScale } from './workloads/scale';
@@ -37,6 +37,8 @@ async function runTarget(name: TargetName, options: BenchOptions, workDir: strin
     log(`== ${name}: ${notApplicable.join(', ')} not measured (this target runs ${run.join(', ') || 'none of the requested workloads'})`);
   }
   if (run.length === 0) return results;
+  const reason = skipReason(name);
+  if (reason) throw new TargetSkipped(reason);
   log(`== ${name}: starting`);
   const target = await startTarget(name, workDir, options.shagramEntry, options.shagramNodeArgs);
   try {

@@ -86,6 +86,16 @@ async function freePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
+/** Why a target cannot run on this machine (one line), or undefined when it can. */
+export function skipReason(name: TargetName): string | undefined {
+  if (name !== REPLICA_TARGET) return undefined;
+  return missingPrerequisite({
+    exists: (p) => fs.existsSync(p),
+    list: (p) => (fs.existsSync(p) ? fs.readdirSync(p) : []),
+    uid: process.getuid?.(),
+  });
+}
+
 /**
  * `shagram-2x`: a throwaway PostgreSQL and Redis (the system-test helpers), then two replicas of the
  * production build on them with one shared JWT secret and the `shagram` target's env, each on its own
@@ -94,11 +104,7 @@ async function freePorts(count: number): Promise<number[]> {
  * @throws TargetSkipped when PostgreSQL or Redis is not installed (or the bench is not root)
  */
 async function startReplicas(workDir: string, entry: string, shagramNodeArgs: string[]): Promise<RunningTarget> {
-  const reason = missingPrerequisite({
-    exists: (p) => fs.existsSync(p),
-    list: (p) => (fs.existsSync(p) ? fs.readdirSync(p) : []),
-    uid: process.getuid?.(),
-  });
+  const reason = skipReason(REPLICA_TARGET);
   if (reason) throw new TargetSkipped(reason);
 
   let pg: TestPostgres | undefined;
