@@ -10,6 +10,8 @@ import { createLogger, type Logger } from './logger';
 import { createHttpApp } from './http/app';
 import { ChatGateway } from './ws/gateway';
 import { HistoryCache } from './http/history-cache';
+import { historyFastPath } from './http/history-fast-path';
+import { SECURITY_HEADERS } from './http/security-headers';
 
 /** A running (or ready to run) Shagram server. */
 export interface ShagramServer {
@@ -53,7 +55,11 @@ export async function createShagramServer(
 
   const historyCache = new HistoryCache();
   const app = createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache, fanOut });
-  const server = http.createServer(app);
+  // The cached default history page is answered before Express (see history-fast-path.ts).
+  const fastHistory = historyFastPath(historyCache, SECURITY_HEADERS, metrics, logger);
+  const server = http.createServer((req, res) => {
+    if (!fastHistory(req, res)) app(req, res);
+  });
   // Bound slow or idle clients: no header trickling, no idle keep-alive sockets forever.
   server.headersTimeout = 15_000;
   server.requestTimeout = 30_000;

@@ -174,6 +174,24 @@ describe('ops endpoints and hardening', () => {
     expect(res.headers.get('x-powered-by')).toBeNull();
   });
 
+  test('the cached default history page (answered before Express) has the same body and headers as the first, uncached answer', async () => {
+    await t.server.store.createRoom('fast-path');
+    await t.server.store.insertMessages([{ room: 'fast-path', user: 'bot', text: 'hello', createdAt: new Date().toISOString() }]);
+    const headersOf = (res: Response) => [...res.headers.entries()].filter(([name]) => name !== 'date').sort();
+    const cold = await fetch(`${t.url}/api/messages/fast-path`); // Express: reads and caches the page
+    const warm = await fetch(`${t.url}/api/messages/fast-path`); // the fast path: a cache hit
+    expect(await warm.text()).toBe(await cold.text());
+    expect(warm.status).toBe(200);
+    expect(headersOf(warm)).toEqual(headersOf(cold));
+    expect(warm.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/shagram_http_request_duration_seconds_count\{method="GET",route="\/api\/messages\/:room",status="200"\} [2-9]/);
+    // Not the default page, or not a hit: Express answers (and validates) as before.
+    expect((await getJson(`${t.url}/api/messages/fast-path?limit=0`)).status).toBe(400);
+    expect((await getJson(`${t.url}/api/messages/no-such-room-here`)).status).toBe(404);
+    expect((await fetch(`${t.url}/api/messages/fast-path`, { method: 'POST' })).status).toBe(404);
+  });
+
   test('unknown API routes are JSON 404s', async () => {
     expect(await getJson(`${t.url}/api/nothing`)).toEqual({ status: 404, body: { error: 'not found' } });
   });

@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import type { Config } from '../config/config';
 import type { ChatStore } from '../db/chat-store';
@@ -12,6 +11,7 @@ import { errorHandler, notFound } from './errors';
 import type { HistoryCache } from './history-cache';
 import type { FanOut } from '../fanout/fan-out';
 import { staticHeaders } from './static-headers';
+import { SECURITY_HEADERS } from './security-headers';
 
 export interface HttpDeps {
   config: Config;
@@ -47,28 +47,7 @@ export function createHttpApp({ config, store, tokens, metrics, logger, isDraini
     next();
   });
 
-  app.use(
-    staticHeaders(helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          // 'self' covers ws:// and wss:// to the same host in CSP Level 3 browsers.
-          connectSrc: ["'self'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-        },
-      },
-      // HSTS is the TLS edge's job (nginx); the app itself may be reached over plain HTTP on loopback.
-      strictTransportSecurity: false,
-    })),
-  );
+  app.use(staticHeaders(SECURITY_HEADERS));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

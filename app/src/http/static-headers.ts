@@ -1,13 +1,29 @@
 import type { RequestHandler } from 'express';
 
 /**
- * Runs a header-only middleware (helmet) once at start-up against a recording response and
- * returns one middleware that sets the recorded headers — the same headers, without a dozen
- * middleware calls per request. Only valid for middlewares whose headers do not depend on the
- * request (helmet without CSP nonces); the recording fails loudly if the middleware does
- * anything but set or remove headers and call next().
+ * One middleware that sets headers recorded by {@link recordHeaders} — the same headers a
+ * header-only middleware (helmet) would set, without a dozen middleware calls per request.
  */
-export function staticHeaders(middleware: RequestHandler): RequestHandler {
+export function staticHeaders({ entries, removals }: RecordedHeaders): RequestHandler {
+  return (_req, res, next) => {
+    for (const [name, value] of entries) res.setHeader(name, value);
+    for (const name of removals) res.removeHeader(name);
+    next();
+  };
+}
+
+/** The headers a header-only middleware sets (and removes), recorded once; see {@link staticHeaders}. */
+export interface RecordedHeaders {
+  entries: Array<[string, string | string[]]>;
+  removals: string[];
+}
+
+/**
+ * Runs a header-only middleware once, at start-up, against a recording response. Only valid for
+ * middlewares whose headers do not depend on the request (helmet without CSP nonces).
+ * @throws when the middleware does anything but set or remove headers and call next().
+ */
+export function recordHeaders(middleware: RequestHandler): RecordedHeaders {
   const headers = new Map<string, string | string[]>();
   const removed = new Set<string>();
   const recorder = {
@@ -27,11 +43,5 @@ export function staticHeaders(middleware: RequestHandler): RequestHandler {
     nextCalled = true;
   });
   if (!nextCalled) throw new Error('staticHeaders: the middleware did not finish synchronously');
-  const entries = [...headers];
-  const removals = [...removed];
-  return (_req, res, next) => {
-    for (const [name, value] of entries) res.setHeader(name, value);
-    for (const name of removals) res.removeHeader(name);
-    next();
-  };
+  return { entries: [...headers], removals: [...removed] };
 }
