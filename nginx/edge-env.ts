@@ -11,12 +11,12 @@ export const EDGE_VARIABLES = {
   EDGE_TLS_CERT: 'certificate chain file (PEM)',
   EDGE_TLS_KEY: 'private key file (PEM)',
   EDGE_ACME_WEBROOT: "webroot certbot writes HTTP-01 challenges into",
-  NGINX_LOCAL_RESOLVERS:
-    "DNS servers nginx re-resolves the app's name with; set inside the container from /etc/resolv.conf by the nginx image's 15-local-resolvers.envsh (compose sets NGINX_ENTRYPOINT_LOCAL_RESOLVERS)",
+  EDGE_RESOLVER:
+    "the DNS server nginx re-resolves the app's name with; set inside the container to the first nameserver of /etc/resolv.conf (the network's own DNS) by entrypoint.d/16-shagram-edge-resolver.envsh",
 } as const;
 
-/** Template variables the nginx image's entrypoint sets itself (compose only switches them on). */
-export const ENTRYPOINT_VARIABLES: readonly EdgeVariable[] = ['NGINX_LOCAL_RESOLVERS'];
+/** Template variables an entrypoint script sets inside the container (compose does not set them). */
+export const ENTRYPOINT_VARIABLES: readonly EdgeVariable[] = ['EDGE_RESOLVER'];
 
 /** Names of the edge template variables. */
 export type EdgeVariable = keyof typeof EDGE_VARIABLES;
@@ -25,7 +25,7 @@ export type EdgeVariable = keyof typeof EDGE_VARIABLES;
 export type EdgeEnv = Record<EdgeVariable, string>;
 
 /** The NGINX_ENVSUBST_FILTER the compose file sets: exactly the edge's variables. */
-export const EDGE_ENVSUBST_FILTER = '^(CHAT_HOST|JENKINS_HOST|REGISTRY_HOST|EDGE_|NGINX_LOCAL_RESOLVERS)';
+export const EDGE_ENVSUBST_FILTER = '^(CHAT_HOST|JENKINS_HOST|REGISTRY_HOST|EDGE_)';
 
 /**
  * Environment for rendering the templates outside a container (the loopback process test): nginx on
@@ -41,7 +41,7 @@ export function loopbackEdgeEnv(options: {
   webroot: string;
   hosts?: { chat: string; jenkins: string; registry: string };
   /** DNS servers for the resolver directive; never asked while every upstream is an IP address. */
-  resolvers?: string;
+  resolver?: string;
 }): EdgeEnv {
   const hosts = options.hosts ?? { chat: 'chat.shagram.test', jenkins: 'jenkins.shagram.test', registry: 'registry.shagram.test' };
   return {
@@ -56,6 +56,6 @@ export function loopbackEdgeEnv(options: {
     EDGE_TLS_CERT: `${options.tlsDir}/fullchain.pem`,
     EDGE_TLS_KEY: `${options.tlsDir}/privkey.pem`,
     EDGE_ACME_WEBROOT: options.webroot,
-    NGINX_LOCAL_RESOLVERS: options.resolvers ?? '127.0.0.1',
+    EDGE_RESOLVER: options.resolver ?? '127.0.0.1',
   };
 }

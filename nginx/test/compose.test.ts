@@ -64,8 +64,11 @@ describe('nginx/compose.yaml (the Shagram stack)', () => {
       else expect(environment[name]).toBeTruthy();
     }
     expect(environment.NGINX_ENVSUBST_FILTER).toBe(EDGE_ENVSUBST_FILTER);
-    // NGINX_LOCAL_RESOLVERS comes from the image's entrypoint (15-local-resolvers.envsh), switched on here.
-    expect(environment.NGINX_ENTRYPOINT_LOCAL_RESOLVERS).toBeTruthy();
+    // EDGE_RESOLVER comes from our entrypoint script, mounted where the image's entrypoint sources *.envsh.
+    expect(mountOf(services.nginx as Service, '/docker-entrypoint.d/16-shagram-edge-resolver.envsh')).toMatchObject({
+      source: './entrypoint.d/16-shagram-edge-resolver.envsh',
+      readOnly: true,
+    });
     expect(mountOf(services.nginx as Service, '/etc/nginx/templates')).toMatchObject({ source: './templates', readOnly: true });
   });
 

@@ -182,6 +182,11 @@ describe('the Shagram compose stack under podman', () => {
     // connection to fail); the resolver's valid=10s bounds how long a stale answer is used.
     expect(followedMs).toBeLessThan(90_000);
     expect(await messagesOf(ROOM)).toHaveLength(4);
+    // Every request now, not one in two: nginx asks only the network's DNS (a host nameserver would answer
+    // "no such name" for app and turn some requests into 502s).
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await chat('/readyz')).status);
+    expect(statuses).toEqual(Array(12).fill(200));
     const login = await postJson('/api/auth/login', { username: 'bob', password: PASSWORD });
     expect(login.status).toBe(200);
   }, 6 * 60_000);
