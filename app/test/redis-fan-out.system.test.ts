@@ -14,7 +14,8 @@ import type { FanOutSink } from '../src/fanout/fan-out';
 import { RedisFanOut, type RedisFanOutOptions } from '../src/fanout/redis-fan-out';
 import { encodeBatch } from '../src/fanout/redis-payloads';
 import { RedisUrlError } from '../src/fanout/redis-url';
-import { freePort, startRedis, type RedisProcess } from '../../test/system-helpers/redis';
+import { startRedis, type RedisProcess } from '../../test/system-helpers/redis';
+import { freePort } from '../../test/system-helpers/ports';
 
 const ROOT = path.resolve(__dirname, '../..');
 

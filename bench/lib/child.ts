@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 
 /** The repository root (children run from here so `--import tsx` resolves). */
@@ -21,18 +20,6 @@ export function spawnNode(nodeArgs: string[], options: { env?: NodeJS.ProcessEnv
     cwd: REPO_ROOT,
     env: options.env ?? process.env,
     stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
-  });
-}
-
-/** A free TCP port on loopback (bound then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -13,7 +13,8 @@ import zlib from 'node:zlib';
 import WebSocket from 'ws';
 import { run } from '../../test/system-helpers/exec';
 import { request } from './https-client';
-import { freePort, startLoopbackEdge, type LoopbackEdge } from './loopback-edge';
+import { startLoopbackEdge, type LoopbackEdge } from './loopback-edge';
+import { freePort } from '../../test/system-helpers/ports';
 
 const repo = path.join(__dirname, '..', '..');
 const CHAT = 'chat.shagram.test';

@@ -14,7 +14,7 @@ import { run, type RunOptions } from '../../test/system-helpers/exec';
 import { startPodmanService, type PodmanService } from '../../test/system-helpers/podman-service';
 import { ensureStandinImages } from '../../test/system-helpers/standin-images';
 import { request } from './https-client';
-import { freePort } from './loopback-edge';
+import { freePort } from '../../test/system-helpers/ports';
 import { background, chatOrigin, composeArgs, extraCaCerts, serviceContainer, serviceContainers, stackEnvFile, until, waitHealthy, type StackSettings } from './compose-stack';
 import { closed, nextMessages, openChatSocket } from './ws-client';
 

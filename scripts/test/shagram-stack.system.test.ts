@@ -11,7 +11,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { chatOrigin, extraCaCerts, stackEnvFile, until, type StackSettings } from '../../nginx/test/compose-stack';
 import { request } from '../../nginx/test/https-client';
-import { freePort } from '../../nginx/test/loopback-edge';
+import { freePort } from '../../test/system-helpers/ports';
 import { nextMessages, openChatSocket } from '../../nginx/test/ws-client';
 import { run, type RunResult } from '../../test/system-helpers/exec';
 import { startPodmanService, type PodmanService } from '../../test/system-helpers/podman-service';

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { run } from './exec';
+import { canConnect } from './ports';
 
 /** A Debian nginx started by {@link startNginx}. */
 export interface NginxProcess {
@@ -11,10 +11,36 @@ export interface NginxProcess {
 }
 
 /**
+ * A whole nginx.conf for a private nginx under `dir`: foreground, one worker, pid, logs and temporary
+ * files inside `dir` (so it runs beside any other nginx), and `http` as the body of the http block. Pure.
+ */
+export function privateNginxConf(dir: string, http: string, workerConnections = 512): string {
+  return `daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections ${workerConnections}; }
+http {
+    access_log ${dir}/access.log;
+    client_body_temp_path ${dir}/tmp/body;
+    proxy_temp_path ${dir}/tmp/proxy;
+    fastcgi_temp_path ${dir}/tmp/fastcgi;
+    uwsgi_temp_path ${dir}/tmp/uwsgi;
+    scgi_temp_path ${dir}/tmp/scgi;
+${http}
+}
+`;
+}
+
+/**
  * Checks `<dir>/nginx.conf` with `nginx -t`, starts Debian's nginx in the foreground with `dir` as its prefix,
  * and resolves once `readyPort` on 127.0.0.1 accepts connections (bounded; rejects with the error log's tail).
  */
 export async function startNginx(dir: string, readyPort: number, timeoutMs = 10_000): Promise<NginxProcess> {
+  // The temporary-file folder of privateNginxConf, writable by nginx's worker user.
+  fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
+  fs.chmodSync(dir, 0o755);
+  fs.chmodSync(path.join(dir, 'tmp'), 0o777);
   const conf = path.join(dir, 'nginx.conf');
   const errorLog = path.join(dir, 'error.log');
   await run('nginx', ['-t', '-q', '-p', dir, '-c', conf, '-e', errorLog]);
@@ -37,14 +63,3 @@ export async function startNginx(dir: string, readyPort: number, timeoutMs = 10_
   };
 }
 
-/** True when 127.0.0.1:`port` accepts a TCP connection now. */
-export function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports';
 
 /** A private redis-server started by {@link startRedis}. */
 export interface RedisProcess {
@@ -26,19 +27,6 @@ export interface StartRedisOptions {
 const REDIS_SERVER = '/usr/bin/redis-server';
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
-
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves when a `PING` on `port` gets `+PONG` (or `-NOAUTH`: the server is up), rejects on a socket error. */
 function pingOnce(port: number): Promise<boolean> {

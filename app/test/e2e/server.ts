@@ -1,22 +1,10 @@
-import net from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import { loadConfig } from '../../src/config/config';
 import { createShagramServer, type ShagramServer } from '../../src/server';
 import { createLogger } from '../../src/logger';
-
-/** A free loopback TCP port (asked from the kernel, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../../test/system-helpers/ports';
 
 /**
  * The real Shagram server in this process, on a fixed loopback port and a database file in a

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { startNginx } from '../../../test/system-helpers/nginx';
+import { privateNginxConf, startNginx } from '../../../test/system-helpers/nginx';
 
 /**
  * The nginx configuration of the scale-out lane: one plain-HTTP loopback listener in front of an
@@ -10,19 +10,9 @@ import { startNginx } from '../../../test/system-helpers/nginx';
  */
 export function replicaEdgeConf(dir: string, listenPort: number, replicaPorts: readonly number[]): string {
   const servers = replicaPorts.map((port) => `        server 127.0.0.1:${port} max_fails=1 fail_timeout=30s;`).join('\n');
-  return `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 512; }
-http {
-    access_log ${dir}/access.log;
-    client_body_temp_path ${dir}/tmp/body;
-    proxy_temp_path ${dir}/tmp/proxy;
-    fastcgi_temp_path ${dir}/tmp/fastcgi;
-    uwsgi_temp_path ${dir}/tmp/uwsgi;
-    scgi_temp_path ${dir}/tmp/scgi;
-    map $http_upgrade $connection_upgrade {
+  return privateNginxConf(
+    dir,
+    `    map $http_upgrade $connection_upgrade {
         default upgrade;
         ''      close;
     }
@@ -44,9 +34,8 @@ ${servers}
             # Which replica took the request (tests read it from the 101 response).
             add_header X-Upstream $upstream_addr always;
         }
-    }
-}
-`;
+    }`,
+  );
 }
 
 /** A running replica edge. */
@@ -57,9 +46,6 @@ export interface ReplicaEdge {
 
 /** Writes {@link replicaEdgeConf} under `dir`, checks it with `nginx -t` and starts Debian's nginx on `port`. */
 export async function startReplicaEdge(dir: string, port: number, replicaPorts: readonly number[]): Promise<ReplicaEdge> {
-  fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
-  fs.chmodSync(dir, 0o755);
-  fs.chmodSync(path.join(dir, 'tmp'), 0o777);
   fs.writeFileSync(path.join(dir, 'nginx.conf'), replicaEdgeConf(dir, port, replicaPorts));
   const nginx = await startNginx(dir, port);
   return { port, stop: () => nginx.stop() };
