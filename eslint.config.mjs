@@ -27,7 +27,7 @@ export default tseslint.config(
     languageOptions: {
       globals: {
         window: 'readonly', document: 'readonly', sessionStorage: 'readonly', WebSocket: 'readonly',
-        location: 'readonly', fetch: 'readonly', navigator: 'readonly',
+        location: 'readonly', fetch: 'readonly', navigator: 'readonly', URLSearchParams: 'readonly',
       },
     },
   },

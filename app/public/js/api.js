@@ -98,15 +98,24 @@ export async function createRoom(token, name) {
 
 /** @typedef {{ id: number, room_id: string, user: string, text: string, created_at: string }} StoredMessage */
 
+/** Messages in the server's default history page (`GET /api/messages/:room` with no query). */
+export const DEFAULT_PAGE = 50;
+
 /**
- * The latest messages of a room, oldest first. A room that does not exist yet has none.
+ * A page of a room's messages, oldest first: the newest `limit`, or the newest `limit` with an id
+ * below `before`. Without either it asks for the default page (the newest 50), the one the
+ * server answers from its cache. A room that does not exist yet has none.
  * @param {string} room
- * @param {number} [limit]
+ * @param {{ limit?: number, before?: number }} [page]
  * @returns {Promise<StoredMessage[]>}
  */
-export async function history(room, limit = 50) {
+export async function history(room, page = {}) {
+  const query = new URLSearchParams();
+  if (page.limit !== undefined) query.set('limit', String(page.limit));
+  if (page.before !== undefined) query.set('before', String(page.before));
+  const search = String(query) === '' ? '' : `?${query}`;
   try {
-    const { messages } = await request('GET', `/api/messages/${encodeURIComponent(room)}?limit=${limit}`);
+    const { messages } = await request('GET', `/api/messages/${encodeURIComponent(room)}${search}`);
     return [...messages].reverse();
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return [];

@@ -6,7 +6,8 @@ import { backoffDelay } from './backoff.js';
 export const SUBPROTOCOL = 'shagram.json';
 
 /**
- * @typedef {{ state: 'connecting' } | { state: 'open' } | { state: 'reconnecting', retryMs: number, attempt: number } | { state: 'closed' }} ConnectionState
+ * `open` carries the `since` the connection asked for (the largest id shown when it connected).
+ * @typedef {{ state: 'connecting' } | { state: 'open', since: number } | { state: 'reconnecting', retryMs: number, attempt: number } | { state: 'closed' }} ConnectionState
  */
 
 /**
@@ -54,7 +55,8 @@ export class RoomConnection {
     if (this.stopped) return;
     this.timer = null;
     this.options.onState({ state: 'connecting' });
-    const ws = new WebSocket(roomUrl(this.options.room, this.options.token(), this.options.lastId()), SUBPROTOCOL);
+    const since = this.options.lastId();
+    const ws = new WebSocket(roomUrl(this.options.room, this.options.token(), since), SUBPROTOCOL);
     this.ws = ws;
     let opened = false;
     ws.addEventListener('open', () => {
@@ -62,7 +64,7 @@ export class RoomConnection {
       opened = true;
       this.attempt = 0;
       this.failures = 0;
-      this.options.onState({ state: 'open' });
+      this.options.onState({ state: 'open', since });
     });
     ws.addEventListener('message', (/** @type {any} */ event) => {
       if (this.ws !== ws) return;

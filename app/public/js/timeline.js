@@ -17,6 +17,12 @@ export class Timeline {
     this.lastId = 0;
   }
 
+  /** The smallest id shown (0 when the list is empty). */
+  get firstId() {
+    const first = this.list.firstElementChild;
+    return first ? Number(first.dataset.id) : 0;
+  }
+
   /**
    * Empties the list for a new room.
    * @param {string} me the signed-in user (their messages are marked as own)
@@ -35,6 +41,48 @@ export class Timeline {
    */
   add(messages) {
     const stick = this.atBottom();
+    const added = this.insertNew(messages);
+    if (added > 0 && stick) this.scrollToEnd();
+    return added;
+  }
+
+  /**
+   * Adds a page of older messages above the ones shown without moving what the reader is looking at.
+   * @param {ChatMessage[]} messages
+   * @returns {number} how many were new
+   */
+  addOlder(messages) {
+    const fromBottom = this.list.scrollHeight - this.list.scrollTop;
+    const added = this.insertNew(messages);
+    this.list.scrollTop = this.list.scrollHeight - fromBottom;
+    return added;
+  }
+
+  /**
+   * Removes the messages with an id below `id`: after a gap too long to fill, what is shown stays
+   * one unbroken stretch (the older part is loaded again page by page, on request).
+   * @param {number} id
+   */
+  dropBefore(id) {
+    for (const item of [...this.list.children]) {
+      const itemId = Number(item.dataset.id);
+      if (itemId >= id) break;
+      item.remove();
+      this.ids.delete(itemId);
+    }
+  }
+
+  /** Scrolls to the newest message. */
+  scrollToEnd() {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  /**
+   * @private
+   * @param {ChatMessage[]} messages
+   * @returns {number} how many were not shown yet
+   */
+  insertNew(messages) {
     let added = 0;
     for (const message of messages) {
       if (!Number.isSafeInteger(message.id) || this.ids.has(message.id)) continue;
@@ -42,13 +90,7 @@ export class Timeline {
       this.insert(message);
       added++;
     }
-    if (added > 0 && stick) this.scrollToEnd();
     return added;
-  }
-
-  /** Scrolls to the newest message. */
-  scrollToEnd() {
-    this.list.scrollTop = this.list.scrollHeight;
   }
 
   /** @private */

@@ -187,3 +187,52 @@ test('the page helpers: backoff from 250 ms capped at 8 s, dated timestamps, roo
   expectClean(watched.problems);
   await watched.context.close();
 });
+
+test('catching up after a reconnect pages the history back to the last id shown, within a page bound', async () => {
+  const watched = await openWatchedPage(browser, { timezoneId: 'UTC' });
+  const { page } = watched;
+  await page.goto(`${server.origin}/`);
+  type Run = { requests: Array<number | null>; ids: number[]; complete: boolean };
+  const result = await page.evaluate<{ runs: Record<string, Run>; timeline: { ids: number[]; firstId: number; readded: number } }>(`(async () => {
+    const { catchUp } = await import('/js/catch-up.js');
+    const { Timeline } = await import('/js/timeline.js');
+    // a room of 1000 messages whose ids have holes (ids are shared by all rooms)
+    const room = Array.from({ length: 1000 }, (_, i) => ({ id: (i + 1) * 3, user: 'u', text: 't' + i, created_at: '2026-12-01T00:00:00.000Z' }));
+    const run = async (messages, since, maxPages) => {
+      const requests = [];
+      const readPage = async (before) => {
+        requests.push(before ?? null);
+        return before === undefined ? messages.slice(-50) : messages.filter((m) => m.id < before).slice(-200);
+      };
+      const { messages: got, complete } = await catchUp(readPage, since, { firstPageSize: 50, maxPages });
+      return { requests, ids: got.map((m) => m.id), complete };
+    };
+    const runs = {
+      nothingMissed: await run(room, 3000),
+      tenMissed: await run(room, 2970),
+      sixHundredMissed: await run(room, 1200),
+      pastTheBound: await run(room, 0, 3),
+      smallRoom: await run(room.slice(0, 30), 0),
+      emptyRoom: await run([], 0),
+    };
+    const timeline = new Timeline(document.createElement('ol'));
+    timeline.reset('u');
+    timeline.add([1, 2, 3, 5, 8].map((id) => ({ id, user: 'u', text: 'x', created_at: '2026-12-01T00:00:00.000Z' })));
+    timeline.dropBefore(3);
+    const ids = [...timeline.list.children].map((item) => Number(item.dataset.id));
+    const firstId = timeline.firstId;
+    const readded = timeline.addOlder([{ id: 2, user: 'u', text: 'x', created_at: '2026-12-01T00:00:00.000Z' }]);
+    return { runs, timeline: { ids, firstId, readded } };
+  })()`);
+  const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => (from + i) * 3);
+  expect(result.runs.nothingMissed).toEqual({ requests: [null], ids: [], complete: true });
+  expect(result.runs.tenMissed).toEqual({ requests: [null], ids: ids(991, 1000), complete: true });
+  // 50, then pages of 200 until a page reaches id 1200 (message 400)
+  expect(result.runs.sixHundredMissed).toEqual({ requests: [null, 951 * 3, 751 * 3, 551 * 3], ids: ids(401, 1000), complete: true });
+  expect(result.runs.pastTheBound).toEqual({ requests: [null, 951 * 3, 751 * 3], ids: ids(551, 1000), complete: false });
+  expect(result.runs.smallRoom).toEqual({ requests: [null], ids: ids(1, 30), complete: true });
+  expect(result.runs.emptyRoom).toEqual({ requests: [null], ids: [], complete: true });
+  expect(result.timeline).toEqual({ ids: [3, 5, 8], firstId: 3, readded: 1 });
+  expectClean(watched.problems);
+  await watched.context.close();
+});

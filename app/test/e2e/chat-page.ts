@@ -51,3 +51,13 @@ export async function eventually<T>(read: () => Promise<T>, expected: T, timeout
   }
   return value;
 }
+
+/**
+ * Waits until the page, after losing its server, has backed off to a next attempt at least 2.5 s
+ * away: ample time for another client to talk while the page is provably still away.
+ */
+export async function waitUntilBackedOff(page: Page): Promise<void> {
+  const status = page.locator('#connection');
+  const retryMs = async () => ((await status.getAttribute('data-state')) === 'reconnecting' ? Number(await status.getAttribute('data-retry-ms')) : 0);
+  if (!(await eventually(async () => (await retryMs()) >= 2500, true))) throw new Error('the page never backed off to a retry at least 2.5 s away');
+}

@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import { connect, type ChatClient } from '../helpers/client';
 import { launchBrowser, openWatchedPage, RESULTS_DIR, type WatchedPage } from './browser';
 import { UiServer } from './server';
-import { eventually, messagesWithText, registerInUi, sendInUi, shownTexts, waitConnected, waitForMessage, WAIT_MS } from './chat-page';
+import { eventually, messagesWithText, registerInUi, sendInUi, shownTexts, waitConnected, waitForMessage, waitUntilBackedOff, WAIT_MS } from './chat-page';
 
 // The chat UI in a real Chromium against the real server. The tests run in order and build on
 // each other: alice and bob register in the first one and keep talking in the later ones.
@@ -194,13 +194,10 @@ test('after a server restart the page reconnects and shows what it missed exactl
   // (page functions are strings: this lane's tsconfig has no DOM types)
   await expect(alice.page.evaluate<string>(`JSON.parse(sessionStorage.getItem('shagram.session')).username`)).resolves.toBe(ALICE);
 
-  const carol = await registerClient(); // before the restart: the token outlives it (same secret)
+  const carol = await registerClient('carol'); // before the restart: the token outlives it (same secret)
   await server.down();
-  // the page notices and backs off; wait until its next attempt is at least 2.5 s away, which leaves
-  // ample time for another client to send while the page is still away
-  const status = alice.page.locator('#connection');
-  const retryMs = async () => ((await status.getAttribute('data-state')) === 'reconnecting' ? Number(await status.getAttribute('data-retry-ms')) : 0);
-  await expect(eventually(async () => (await retryMs()) >= 2500, true)).resolves.toBe(true);
+  // the page notices and backs off; its next attempt is at least 2.5 s away
+  await waitUntilBackedOff(alice.page);
   await expect(alice.page.locator('#connection').textContent()).resolves.toMatch(/^Disconnected, reconnecting in \d+ s…$/);
   await expect(alice.page.locator('#composer-send').isDisabled()).resolves.toBe(true);
 
@@ -236,8 +233,80 @@ test('after a server restart the page reconnects and shows what it missed exactl
   expect(refused).toBeGreaterThanOrEqual(1);
 });
 
-async function registerClient(): Promise<{ username: string; token: string }> {
-  const username = 'carol';
+test('a page away while more than the 500-message replay was said catches up through the history, each message once', async () => {
+  await waitConnected(alice.page);
+  const shownBefore = await shownTexts(alice.page);
+  const dave = await registerClient('dave');
+  await server.down();
+  await waitUntilBackedOff(alice.page);
+  await server.up();
+  const client: ChatClient = await connect(`ws://127.0.0.1:${server.port}`, 'general', { token: dave.token, origin: server.origin, json: true });
+  const flood = Array.from({ length: 620 }, (_, i) => `flood ${i + 1}`);
+  try {
+    for (const text of flood) client.send(text);
+    await client.waitForEvent((event) => event.type === 'message' && event.text === flood.at(-1), 0, WAIT_MS);
+    // alice was away for all of it: the `since` replay alone would stop 120 messages short
+    expect(client.events().filter((event) => event.type === 'presence' && event.users.includes(ALICE))).toEqual([]);
+
+    await waitConnected(alice.page);
+    client.send('live after the flood');
+    await waitForMessage(alice.page, 'live after the flood');
+    const floodShown = async () => (await shownTexts(alice.page)).filter((text) => text.startsWith('flood ')).length;
+    await expect(eventually(floodShown, flood.length)).resolves.toBe(flood.length);
+    // every message once, in order, after what was shown before the drop
+    await expect(shownTexts(alice.page)).resolves.toEqual([...shownBefore, ...flood, 'live after the flood']);
+  } finally {
+    await client.close();
+  }
+  expectClean(alice, [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/general\?token=[^']+' failed: /, /ERR_CONNECTION_REFUSED/]);
+});
+
+test('"Load older messages" reads the room back page by page to its first message, keeping the reader\'s place', async () => {
+  const expected = await allTexts('general'); // oldest first, from the API
+  expect(expected.length).toBeGreaterThan(600);
+  await alice.page.reload();
+  await waitConnected(alice.page);
+  await expect(shownTexts(alice.page)).resolves.toEqual(expected.slice(-50));
+  const older = alice.page.getByRole('button', { name: 'Load older messages' });
+  await expect(older.isVisible()).resolves.toBe(true);
+
+  // the reader is at the top of what is shown; after loading, the message they were looking at stays in view
+  const firstShown = alice.page.locator('#messages > li.message').first();
+  const firstId = await firstShown.getAttribute('data-id');
+  await alice.page.evaluate(`document.getElementById('messages').scrollTop = 0`);
+  await older.click();
+  await expect(eventually(async () => (await shownTexts(alice.page)).length, 100)).resolves.toBe(100);
+  const list = (await alice.page.locator('#messages').boundingBox())!;
+  const kept = (await alice.page.locator(`#messages > li[data-id="${firstId}"]`).boundingBox())!;
+  expect(kept.y).toBeGreaterThanOrEqual(list.y);
+  expect(kept.y).toBeLessThan(list.y + list.height);
+
+  // by keyboard from here on, until the room's first message is shown and the button goes away
+  for (let pages = 0; (await older.isVisible()) && pages < 20; pages++) {
+    const count = (await shownTexts(alice.page)).length;
+    await older.focus();
+    await alice.page.keyboard.press('Enter');
+    await eventually(async () => (await shownTexts(alice.page)).length > count || !(await older.isVisible()), true);
+  }
+  await expect(older.isVisible()).resolves.toBe(false);
+  await expect(shownTexts(alice.page)).resolves.toEqual(expected);
+  expectClean(alice, [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/general\?token=[^']+' failed: /, /ERR_CONNECTION_REFUSED/]);
+});
+
+/** Every message text of a room, oldest first, read through the API page by page. */
+async function allTexts(room: string): Promise<string[]> {
+  const texts: string[] = [];
+  let before = '';
+  for (;;) {
+    const response = await fetch(`${server.origin}/api/messages/${room}?limit=200${before}`);
+    const { messages } = (await response.json()) as { messages: Array<{ id: number; text: string }> };
+    texts.unshift(...messages.map((message) => message.text).reverse());
+    if (messages.length < 200) return texts;
+    before = `&before=${messages.at(-1)!.id}`;
+  }
+}
+
+async function registerClient(username: string): Promise<{ username: string; token: string }> {
   const response = await fetch(`${server.origin}/api/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

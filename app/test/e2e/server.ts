@@ -35,6 +35,8 @@ export class UiServer {
       JWT_SECRET: 'e2e-only-secret-that-is-at-least-32-bytes-long',
       WS_ALLOWED_ORIGINS: this.origin,
       AUTH_RATE_LIMIT: '1000/60',
+      // one client floods a room past the 500-message replay in the catch-up test
+      MESSAGE_RATE_LIMIT: '5000/10',
       LOG_LEVEL: 'silent',
     };
   }

@@ -1,5 +1,6 @@
 // The open room: history then live messages, presence, connection state and the composer.
 import * as api from '../api.js';
+import { CATCH_UP_PAGE, catchUp } from '../catch-up.js';
 import { RoomConnection } from '../connection.js';
 import { byId, el, say } from '../dom.js';
 import { counterText } from '../format.js';
@@ -29,10 +30,14 @@ export class ChatView {
     this.input = byId('composer-input');
     this.count = byId('composer-count');
     this.sendButton = byId('composer-send');
+    this.olderButton = byId('load-older');
+    this.olderButton.addEventListener('click', () => void this.loadOlder());
     /** @type {RoomConnection | null} */
     this.connection = null;
     this.room = '';
     this.generation = 0;
+    /** true until the first connection to the room opens after its history was loaded */
+    this.freshHistory = false;
     this.wireComposer();
   }
 
@@ -48,6 +53,8 @@ export class ChatView {
     document.title = `#${room} · Shagram`;
     this.timeline.reset(this.options.session().username);
     this.showPresence([]);
+    this.showOlder(false);
+    this.freshHistory = false;
     say(this.notice, '');
     this.setState({ state: 'connecting' });
     try {
@@ -55,6 +62,8 @@ export class ChatView {
       if (generation !== this.generation) return;
       this.timeline.add(messages);
       this.timeline.scrollToEnd();
+      this.showOlder(messages.length === api.DEFAULT_PAGE);
+      this.freshHistory = true;
     } catch (failure) {
       if (generation !== this.generation) return;
       say(this.notice, `Could not load the history: ${/** @type {Error} */ (failure).message}`);
@@ -75,6 +84,68 @@ export class ChatView {
     this.generation++;
     this.connection?.close();
     this.connection = null;
+  }
+
+  /**
+   * After a reconnect (or a first connection without history), reads what the `since` replay may
+   * have left out: it stops at 500 messages (see catch-up.js).
+   * @private
+   * @param {number} since the largest id shown when the connection was made
+   */
+  async catchUpFrom(since) {
+    const { generation, room } = this;
+    try {
+      const result = await catchUp(
+        (before) => (before === undefined ? api.history(room) : api.history(room, { before, limit: CATCH_UP_PAGE })),
+        since,
+        { firstPageSize: api.DEFAULT_PAGE },
+      );
+      if (generation !== this.generation) return;
+      this.timeline.add(result.messages);
+      if (!result.complete && result.messages.length > 0) {
+        // More was missed than is worth loading at once: keep one unbroken stretch, the newest,
+        // and leave the rest to "Load older messages".
+        this.timeline.dropBefore(result.messages[0].id);
+        this.showOlder(true);
+        say(this.notice, 'You missed many messages while you were away: the newest are shown, older ones are a click away above.');
+      }
+    } catch (failure) {
+      if (generation !== this.generation) return;
+      say(this.notice, `Could not load the messages sent while you were away: ${/** @type {Error} */ (failure).message}`);
+    }
+  }
+
+  /**
+   * Loads the page of messages before the oldest one shown.
+   * @private
+   */
+  async loadOlder() {
+    const { generation, room } = this;
+    const before = this.timeline.firstId;
+    if (before === 0) return this.showOlder(false);
+    this.olderButton.disabled = true;
+    try {
+      const page = await api.history(room, { before, limit: api.DEFAULT_PAGE });
+      if (generation !== this.generation) return;
+      this.timeline.addOlder(page);
+      if (page.length < api.DEFAULT_PAGE) {
+        this.showOlder(false);
+        this.timeline.list.focus(); // the button is gone: keep keyboard focus in the conversation
+      }
+    } catch (failure) {
+      if (generation !== this.generation) return;
+      say(this.notice, `Could not load older messages: ${/** @type {Error} */ (failure).message}`);
+    } finally {
+      this.olderButton.disabled = false;
+    }
+  }
+
+  /**
+   * @private
+   * @param {boolean} visible whether older messages may exist
+   */
+  showOlder(visible) {
+    this.olderButton.hidden = !visible;
   }
 
   /**
@@ -118,6 +189,8 @@ export class ChatView {
     delete this.status.dataset.retryMs;
     if (state.state === 'open') {
       this.status.textContent = 'Connected';
+      if (this.freshHistory) this.freshHistory = false;
+      else void this.catchUpFrom(state.since);
     } else if (state.state === 'connecting') {
       this.status.textContent = 'Connecting…';
     } else if (state.state === 'reconnecting') {
