@@ -80,6 +80,48 @@ export function downScript(p: StackPaths): string {
   );
 }
 
+/**
+ * Defines `up_healthy`: `compose up -d --remove-orphans`, then waits (bounded) until every container of the
+ * project is healthy, or running when it has no health check, or exited 0 (a one-shot init). Compose v2 (the
+ * plugin, or a standalone v2 `docker-compose`) does that itself with `up --wait`; Compose v1 (Debian's
+ * `docker-compose` 1.29, the fallback) has no `--wait` and would fail on it, so there the function polls
+ * `docker inspect` every 2 s. A container that is unhealthy, dead or exited non-zero fails at once, naming it. Pure.
+ */
+export function upHealthyFunction(name: string, waitTimeoutSeconds: number): string {
+  const n = name;
+  return `up_healthy() {
+  if compose up --help 2>/dev/null | grep -q -e '--wait-timeout'; then
+    compose up -d --wait --wait-timeout ${waitTimeoutSeconds} --remove-orphans
+    return
+  fi
+  compose up -d --remove-orphans || return 1
+  deadline=$(( $(date +%s) + ${waitTimeoutSeconds} ))
+  while :; do
+    ids=$(compose ps -q) || return 1
+    if [ -z "$ids" ]; then echo "deploy ${n}: no containers after up" >&2; return 1; fi
+    pending=''; failed=''
+    for id in $ids; do
+      line=$(docker inspect -f '{{.Name}} {{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id") || return 1
+      read -r cname status code health <<EOF_STATE
+$line
+EOF_STATE
+      cname=\${cname#/}
+      case "$status/$health" in
+        running/healthy | running/) ;;
+        exited/*) [ "$code" = 0 ] || failed="$failed $cname (exited $code)" ;;
+        running/unhealthy | dead/*) failed="$failed $cname ($status\${health:+, $health})" ;;
+        *) pending="$pending $cname" ;;
+      esac
+    done
+    if [ -n "$failed" ]; then echo "deploy ${n}: not healthy:$failed" >&2; return 1; fi
+    if [ -z "$pending" ]; then return 0; fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then echo "deploy ${n}: still not healthy after ${waitTimeoutSeconds} s:$pending" >&2; return 1; fi
+    sleep 2
+  done
+}
+`;
+}
+
 /** How one stack is deployed. */
 export interface DeployOptions extends StackPaths {
   /** Run `compose pull` before `up` (off for stacks whose images are loaded by an installer). */
@@ -92,7 +134,7 @@ export interface DeployOptions extends StackPaths {
 
 /**
  * Deploy: reads the new `.env` from stdin, syncs the uploaded files into the stack folder, then
- * `compose pull` and `compose up -d --wait --remove-orphans`. Health-gated rollback: the last `.env` that came up
+ * `compose pull` and `compose up -d --remove-orphans` gated on health ({@link upHealthyFunction}). Health-gated rollback: the last `.env` that came up
  * healthy is kept as `.env.previous`; when `up --wait` fails it is put back and brought up again (restoring the
  * previous image tag), and the script exits 1 so `pulumi up` fails and records nothing. Pure.
  */
@@ -100,11 +142,12 @@ export function deployScript(o: DeployOptions): string {
   const dir = shQuote(assertSafePath(o.stackDir));
   const incoming = shQuote(assertSafePath(o.incomingDir));
   const n = o.name;
-  const up = `compose up -d --wait --wait-timeout ${o.waitTimeoutSeconds} --remove-orphans`;
+  const up = 'up_healthy';
   return (
     header(`deploy ${n} (stdin: the stack's .env)`) +
     COMPOSE_FUNCTION +
     '\n' +
+    upHealthyFunction(n, o.waitTimeoutSeconds) +
     ensureDir(o.stackDir) +
     `cd ${dir}\n` +
     '(umask 077 && cat > .env.next)\n' +

@@ -13,23 +13,52 @@ let root: string;
 let bin: string;
 let log: string;
 
-/** A fake docker: logs argv; `compose up` fails while $root/fail-up exists; `info` fails while $root/no-docker exists. */
+/**
+ * A fake docker: logs argv (but not `--help` calls); `compose up` fails while $root/fail-up exists; `info` fails
+ * while $root/no-docker exists; `compose up --help` lists `--wait-timeout` (Compose v2).
+ * With `withComposePlugin` false, `docker compose` is missing and a fake Compose v1 `docker-compose` answers:
+ * no `--wait` in its help, `ps -q` lists the ids in $root/ids, and `docker inspect -f` prints
+ * "/<id> <state line from $root/state-<id>>"; a state file with several lines gives one line per inspect.
+ */
 function fakeDocker(withComposePlugin = true): void {
   writeFileSync(
     join(bin, 'docker'),
     `#!/bin/sh
-echo "docker $*" >> "${log}"
+case "$*" in *--help*) ;; *) echo "docker $*" >> "${log}" ;; esac
 case "$1 $2" in
   "info "*) [ ! -e "${root}/no-docker" ] ;;
   "compose version") ${withComposePlugin ? 'exit 0' : 'exit 1'} ;;
-  "compose up") if [ -e "${root}/fail-up" ]; then echo "container app is unhealthy" >&2; exit 1; fi; echo "env: $(grep APP_IMAGE .env)" >> "${log}" ;;
+  "compose up")
+    if [ "$3" = "--help" ]; then echo "      --wait-timeout int   Maximum duration to wait for the project to be running|healthy"; exit 0; fi
+    if [ -e "${root}/fail-up" ]; then echo "container app is unhealthy" >&2; exit 1; fi; echo "env: $(grep APP_IMAGE .env)" >> "${log}" ;;
+  "inspect -f")
+    for id; do :; done
+    f="${root}/state-$id"; line=$(head -n 1 "$f"); if [ "$(wc -l < "$f")" -gt 1 ]; then sed -i 1d "$f"; fi
+    echo "/$id $line" ;;
   *) exit 0 ;;
 esac
 `,
   );
-  writeFileSync(join(bin, 'docker-compose'), `#!/bin/sh\necho "docker-compose $*" >> "${log}"\n`);
+  writeFileSync(
+    join(bin, 'docker-compose'),
+    `#!/bin/sh
+case "$*" in *--help*) echo "    -d, --detach  Detached mode"; exit 0 ;; esac
+echo "docker-compose $*" >> "${log}"
+case "$1" in
+  ps) cat "${root}/ids" 2>/dev/null ;;
+  up) if [ -e "${root}/fail-up" ]; then exit 1; fi ;;
+esac
+exit 0
+`,
+  );
   chmodSync(join(bin, 'docker'), 0o755);
   chmodSync(join(bin, 'docker-compose'), 0o755);
+}
+
+/** Compose v1 fake: the project's containers and the state lines `docker inspect` reports for each. */
+function v1Containers(states: Record<string, string[]>): void {
+  writeFileSync(join(root, 'ids'), Object.keys(states).join('\n') + '\n');
+  for (const [id, lines] of Object.entries(states)) writeFileSync(join(root, `state-${id}`), lines.join('\n') + '\n');
 }
 
 function run(script: string, stdin = '', cwd = root): { code: number; stdout: string; stderr: string } {
@@ -98,7 +127,10 @@ test('a failed health gate restores the previous image tag and fails the deploy'
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('deploy shagram: services did not become healthy; restoring the previous .env (image tag)');
   expect(readFileSync(join(o.stackDir, '.env'), 'utf8')).toBe("APP_IMAGE='reg/shagram/shagram:aaaaaaa'\n");
-  expect(logLines().filter((l) => l.startsWith('docker compose up'))).toHaveLength(2);
+  expect(logLines().filter((l) => l.startsWith('docker compose up'))).toEqual([
+    'docker compose up -d --wait --wait-timeout 180 --remove-orphans',
+    'docker compose up -d --wait --wait-timeout 180 --remove-orphans',
+  ]);
 });
 
 test('rollback brings the previous tag up when it is healthy', () => {
@@ -109,7 +141,7 @@ test('rollback brings the previous tag up when it is healthy', () => {
   // Fail only the first `up`: the fake removes the marker after failing once.
   writeFileSync(
     join(bin, 'docker'),
-    `#!/bin/sh\necho "docker $*" >> "${log}"\nif [ "$1 $2" = "compose up" ]; then echo "env: $(grep APP_IMAGE .env)" >> "${log}"; if [ -e "${root}/fail-once" ]; then rm "${root}/fail-once"; exit 1; fi; fi\nexit 0\n`,
+    `#!/bin/sh\nif [ "$3" = "--help" ]; then echo "--wait-timeout"; exit 0; fi\necho "docker $*" >> "${log}"\nif [ "$1 $2" = "compose up" ]; then echo "env: $(grep APP_IMAGE .env)" >> "${log}"; if [ -e "${root}/fail-once" ]; then rm "${root}/fail-once"; exit 1; fi; fi\nexit 0\n`,
   );
   writeFileSync(join(root, 'fail-once'), '');
   const r = run(deployScript(o), "APP_IMAGE='new'\n");
@@ -147,15 +179,53 @@ test('harbor without wrapper or generated compose file fails with one line', () 
   expect(r.stderr.trim()).toBe('deploy harbor: no ./install wrapper and no docker-compose.yml');
 });
 
-test('falls back to docker-compose when the compose plugin is missing', () => {
+test('falls back to docker-compose v1 (no --wait): up, then polls docker inspect until every container is healthy', () => {
   fakeDocker(false);
   const o = opts('jenkins');
   run(prepareScript(o));
-  expect(run(deployScript(o), "A='1'\n").code).toBe(0);
-  expect(logLines().filter((l) => l.startsWith('docker-compose'))).toEqual([
+  // the controller is starting on the first look and healthy on the second; the agent has no health check;
+  // a one-shot key generator has exited 0
+  v1Containers({ controller: ['running 0 starting', 'running 0 healthy'], agent: ['running 0 '], keygen: ['exited 0 '] });
+  const r = run(deployScript(o), "A='1'\n");
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('deploy jenkins: healthy');
+  const lines = logLines();
+  expect(lines.filter((l) => l.startsWith('docker-compose'))).toEqual([
     'docker-compose pull',
-    'docker-compose up -d --wait --wait-timeout 600 --remove-orphans',
+    'docker-compose up -d --remove-orphans',
+    'docker-compose ps -q',
+    'docker-compose ps -q',
   ]);
+  expect(lines.filter((l) => l.startsWith('docker inspect')).map((l) => l.split(' ').pop())).toEqual(['controller', 'agent', 'keygen', 'controller', 'agent', 'keygen']);
+});
+
+test('docker-compose v1: an unhealthy or failed container fails the gate at once, naming it, and rolls back', () => {
+  fakeDocker(false);
+  const o = opts('jenkins');
+  run(prepareScript(o));
+  v1Containers({ controller: ['running 0 healthy'] });
+  expect(run(deployScript(o), "TAG='old'\n").code).toBe(0);
+  v1Containers({ controller: ['running 0 unhealthy', 'running 0 healthy'], keygen: ['exited 3 '] });
+  const r = run(deployScript(o), "TAG='new'\n");
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('deploy jenkins: not healthy: controller (running, unhealthy) keygen (exited 3)');
+  expect(r.stderr).toContain('restoring the previous .env');
+  expect(readFileSync(join(o.stackDir, '.env'), 'utf8')).toBe("TAG='old'\n");
+});
+
+test('docker-compose v1: a container still starting when the bound passes fails the gate, naming it', () => {
+  fakeDocker(false);
+  const o = { ...opts('jenkins'), waitTimeoutSeconds: 1 };
+  run(prepareScript(o));
+  v1Containers({ controller: ['running 0 starting'], agent: ['running 0 '] });
+  const r = run(deployScript(o), "TAG='x'\n");
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('deploy jenkins: still not healthy after 1 s: controller');
+  v1Containers({});
+  const none = run(deployScript(o), "TAG='x'\n");
+  expect(none.code).toBe(1);
+  expect(none.stderr).toContain('deploy jenkins: no containers after up');
 });
 
 test('down keeps volumes and tolerates a stack that was never deployed', () => {

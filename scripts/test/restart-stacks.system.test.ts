@@ -9,7 +9,7 @@ import path from 'node:path';
 import { run, type RunResult } from '../../test/system-helpers/exec';
 import { startPodmanService, type PodmanService } from '../../test/system-helpers/podman-service';
 import { ensureStandinImages } from '../../test/system-helpers/standin-images';
-import { startHealthTicker, type HealthTicker } from './podman-health-ticker';
+import { startHealthTicker, type HealthTicker } from '../../test/system-helpers/podman-health-ticker';
 import { keepTranscript } from './transcript';
 
 const SCRIPTS = path.join(__dirname, '..');

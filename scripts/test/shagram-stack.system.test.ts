@@ -16,7 +16,7 @@ import { nextMessages, openChatSocket } from '../../nginx/test/ws-client';
 import { run, type RunResult } from '../../test/system-helpers/exec';
 import { startPodmanService, type PodmanService } from '../../test/system-helpers/podman-service';
 import { ensureStandinImages } from '../../test/system-helpers/standin-images';
-import { startHealthTicker, type HealthTicker } from './podman-health-ticker';
+import { startHealthTicker, type HealthTicker } from '../../test/system-helpers/podman-health-ticker';
 import { keepTranscript } from './transcript';
 
 const REPO = path.join(__dirname, '../..');

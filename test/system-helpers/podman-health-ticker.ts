@@ -1,4 +1,4 @@
-import { run } from '../../test/system-helpers/exec';
+import { run } from './exec';
 
 /** A background loop that runs containers' health checks; see {@link startHealthTicker}. */
 export interface HealthTicker {
