@@ -66,6 +66,8 @@ export interface InfraConfig {
   pulumiBackendUrl: string;
   imageTag: string;
   pushImage: boolean;
+  /** SHA-256 of Harbor's offline installer tarball (HARBOR_INSTALLER_SHA256 of the Harbor stack). */
+  harborInstallerSha256: string;
   secrets: SecretConfig;
 }
 
@@ -74,6 +76,8 @@ export interface ConfigSource {
   values: Record<string, string | undefined>;
   secretKeys: ReadonlySet<string>;
   env: Record<string, string | undefined>;
+  /** The digest `harbor/installer.json` pins for the Harbor installer, if any (the key's default). */
+  harborInstallerPin?: string | null;
 }
 
 const CIDR4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
@@ -104,12 +108,15 @@ const cidrList = z
 interface KeySpec<T> {
   schema: z.ZodType<T, string>;
   default?: string;
+  /** Said after "is required (...)" when the key is missing. */
+  hint?: string;
 }
 
 function read<T>(src: ConfigSource, key: string, spec: KeySpec<T>): T {
   const raw = src.values[key] ?? spec.default;
   if (raw === undefined || raw === '') {
-    throw new ConfigError(key, `is required (pulumi config set ${key}${SECRET_KEYS.includes(key as never) ? ' --secret' : ''} <value>)`);
+    const how = `pulumi config set ${key}${SECRET_KEYS.includes(key as never) ? ' --secret' : ''} <value>`;
+    throw new ConfigError(key, `is required (${how})${spec.hint ? `: ${spec.hint}` : ''}`);
   }
   if (SECRET_KEYS.includes(key as never) && src.values[key] !== undefined && !src.secretKeys.has(key)) {
     throw new ConfigError(key, `is a secret: set it with pulumi config set --secret ${key}`);
@@ -179,6 +186,13 @@ export function parseConfig(src: ConfigSource): InfraConfig {
     pulumiBackendUrl: read(src, 'shagram:pulumiBackendUrl', { schema: z.string().regex(/^(file|s3|https|gs|azblob):\/\/[^\s']*$/, 'must be a Pulumi backend URL (file://, s3://, https://)') }),
     imageTag,
     pushImage: read(src, 'shagram:pushImage', { schema: boolString, default: 'true' }),
+    // Harbor's installer is fetched on the host and checked against this digest before anything of it runs
+    // (harbor/install); asked for here so that a missing digest stops `pulumi up` before any resource.
+    harborInstallerSha256: read(src, 'shagram:harborInstallerSha256', {
+      schema: z.string().toLowerCase().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 digest (64 hex digits)'),
+      default: src.harborInstallerPin ?? undefined,
+      hint: "the SHA-256 of Harbor's offline installer, which harbor/installer.json does not pin yet (docs/jenkins-harbor.md)",
+    }),
     secrets: {
       sshPrivateKey: read(src, 'shagram:sshPrivateKey', {
         schema: z.string().refine((v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v), 'must be a PEM/OpenSSH private key'),

@@ -91,7 +91,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
   const env = (name: StackName, appImage: pulumi.Input<string>): pulumi.Output<string> =>
     pulumi
       .all({ ...secrets, appImage })
-      .apply((v) => renderEnvFile(stackEnv(name, { ...(v as Omit<EnvInputs, 'chatHost' | 'jenkinsHost' | 'registryHost' | 'githubRepoUrl' | 'pulumiBackendUrl'>), chatHost: cfg.chatHost, jenkinsHost: cfg.jenkinsHost, registryHost: cfg.registryHost, letsencryptEmail: cfg.letsencryptEmail, githubRepoUrl: cfg.githubRepoUrl, pulumiBackendUrl: cfg.pulumiBackendUrl })));
+      .apply((v) => renderEnvFile(stackEnv(name, { ...(v as Omit<EnvInputs, 'chatHost' | 'jenkinsHost' | 'registryHost' | 'githubRepoUrl' | 'pulumiBackendUrl' | 'harborInstallerSha256'>), chatHost: cfg.chatHost, jenkinsHost: cfg.jenkinsHost, registryHost: cfg.registryHost, letsencryptEmail: cfg.letsencryptEmail, githubRepoUrl: cfg.githubRepoUrl, pulumiBackendUrl: cfg.pulumiBackendUrl, harborInstallerSha256: cfg.harborInstallerSha256 })));
 
   const stack = (name: StackName, appImage: pulumi.Input<string>, dependsOn: pulumi.Resource[], imageTag?: string): ComposeStack => {
     const src = paths.stackDirs?.[name] ?? join(paths.repoRoot, STACK_SOURCE_DIRS[name]);

@@ -53,6 +53,8 @@ export interface EnvInputs {
   jenkinsAdminPassword: string;
   harborRobotSecret: string;
   githubWebhookSecret: string;
+  /** Harbor's offline installer digest (checked by harbor/install before it runs anything of it). */
+  harborInstallerSha256: string;
 }
 
 /** The image reference the Shagram stack deploys: `${REGISTRY_HOST}/shagram/shagram:<tag>`. Pure. */
@@ -72,6 +74,7 @@ export function stackEnv(name: StackName, v: EnvInputs): Record<string, string> 
         HARBOR_ADMIN_PASSWORD: v.harborAdminPassword,
         HARBOR_DB_PASSWORD: v.harborDbPassword,
         HARBOR_ROBOT_SECRET: v.harborRobotSecret,
+        HARBOR_INSTALLER_SHA256: v.harborInstallerSha256,
       };
     case 'jenkins':
       return {

@@ -1,5 +1,7 @@
 /** parseConfig: every key validated, errors name the key. */
 import { ConfigError, parseConfig, SECRET_KEYS, type ConfigSource } from '../config';
+import { readFileSync } from 'node:fs';
+import { HARBOR_INSTALLER_PIN, readHarborInstallerPin } from '../config-source';
 import { devConfig, prodConfig } from './harness';
 
 const src = (values: Record<string, string | undefined>, secrets: string[] = [...SECRET_KEYS], env: Record<string, string> = {}): ConfigSource => ({
@@ -48,6 +50,20 @@ test('admin CIDRs may be a comma-separated list too', () => {
   expect(cfg.target.kind === 'yandex' && cfg.target.adminCidrs).toEqual(['198.51.100.7/32', '192.0.2.0/24']);
 });
 
+test("Harbor's installer digest: from config, else the one harbor/installer.json pins, else a clear stop", () => {
+  const digest = 'CD'.repeat(32);
+  expect(parseConfig(src({ ...devConfig(), 'shagram:harborInstallerSha256': digest })).harborInstallerSha256).toBe('cd'.repeat(32));
+  const unset = { ...devConfig(), 'shagram:harborInstallerSha256': undefined };
+  expect(parseConfig({ ...src(unset), harborInstallerPin: 'ef'.repeat(32) }).harborInstallerSha256).toBe('ef'.repeat(32));
+  expect(parseConfig({ ...src({ ...unset, 'shagram:harborInstallerSha256': digest }), harborInstallerPin: 'ef'.repeat(32) }).harborInstallerSha256).toBe('cd'.repeat(32));
+  expect(errorOf(unset).message).toBe(
+    "shagram:harborInstallerSha256: is required (pulumi config set shagram:harborInstallerSha256 <value>): the SHA-256 of Harbor's offline installer, which harbor/installer.json does not pin yet (docs/jenkins-harbor.md)",
+  );
+  // the repository's own pin file is what the program reads (null while no digest is recorded)
+  const pin = JSON.parse(readFileSync(HARBOR_INSTALLER_PIN, 'utf8')) as { sha256: string | null };
+  expect(readHarborInstallerPin()).toBe(pin.sha256);
+});
+
 test('the image tag falls back to SHAGRAM_IMAGE_TAG, then GIT_COMMIT, and is required', () => {
   const noTag = { ...devConfig(), 'shagram:imageTag': undefined };
   expect(parseConfig(src(noTag, undefined, { GIT_COMMIT: 'ABCDEF0123456789abcdef0123456789abcdef01' })).imageTag).toBe('abcdef012345');
@@ -91,6 +107,7 @@ test.each<[string, Record<string, string | undefined>, string]>([
   ['shagram:githubRepoUrl', { 'shagram:githubRepoUrl': undefined }, 'is required'],
   ['shagram:githubRepoUrl', { 'shagram:githubRepoUrl': 'ftp://x' }, 'must be an https:// or git@ repository URL'],
   ['shagram:pulumiBackendUrl', { 'shagram:pulumiBackendUrl': '/tmp/state' }, 'must be a Pulumi backend URL'],
+  ['shagram:harborInstallerSha256', { 'shagram:harborInstallerSha256': 'abc123' }, 'must be a SHA-256 digest (64 hex digits)'],
 ])('%s: %j fails with "%s"', (key, change, message) => {
   const e = errorOf({ ...prodConfig(), ...change });
   expect(e.key).toBe(key);

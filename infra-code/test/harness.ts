@@ -207,8 +207,12 @@ export function prodConfig(): Record<string, string> {
     'shagram:pulumiBackendUrl': 's3://shagram-state?endpoint=storage.yandexcloud.net&region=ru-central1',
     'shagram:imageTag': '0123456789abcdef0123',
     'shagram:jwtSecret': 'jwt-secret-from-config-0123456789abcdef',
+    'shagram:harborInstallerSha256': HARBOR_SHA256,
   };
 }
+
+/** A made-up installer digest (the tests never fetch Harbor). */
+export const HARBOR_SHA256 = 'ab'.repeat(32);
 
 /** Dev (existing host) configuration used by the tests. */
 export function devConfig(): Record<string, string> {
@@ -225,5 +229,6 @@ export function devConfig(): Record<string, string> {
     'shagram:pulumiBackendUrl': 'file:///var/lib/pulumi-state',
     'shagram:imageTag': 'abcdef1',
     'shagram:pushImage': 'false',
+    'shagram:harborInstallerSha256': HARBOR_SHA256,
   };
 }

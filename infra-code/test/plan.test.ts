@@ -118,6 +118,7 @@ describe('stacks', () => {
     jenkinsAdminPassword: 'k',
     harborRobotSecret: 'r',
     githubWebhookSecret: 'w',
+    harborInstallerSha256: 'ab'.repeat(32),
   };
   test('host folders follow decisions.md', () => {
     expect(STACK_NAMES.map((n) => stackDeployOptions(n).stackDir)).toEqual(['/opt/shagram/stacks/harbor', '/opt/shagram/stacks/jenkins', '/opt/shagram/stacks/shagram']);
@@ -134,7 +135,8 @@ describe('stacks', () => {
   });
   test('each stack gets only its own secrets', () => {
     expect(Object.values(stackEnv('shagram', v))).not.toContain('h');
-    expect(stackEnv('harbor', v)).toMatchObject({ HARBOR_ADMIN_PASSWORD: 'h', HARBOR_HTTP_PORT: '8085', HARBOR_EXTERNAL_URL: 'https://reg.t' });
+    expect(stackEnv('harbor', v)).toMatchObject({ HARBOR_ADMIN_PASSWORD: 'h', HARBOR_HTTP_PORT: '8085', HARBOR_EXTERNAL_URL: 'https://reg.t', HARBOR_INSTALLER_SHA256: 'ab'.repeat(32) });
+    expect(stackEnv('jenkins', v)).not.toHaveProperty('HARBOR_INSTALLER_SHA256');
     expect(Object.values(stackEnv('harbor', v))).not.toContain('j');
     expect(stackEnv('jenkins', v)).toMatchObject({ JENKINS_ADMIN_PASSWORD: 'k', JENKINS_PORT: '8081', HARBOR_ROBOT_SECRET: 'r', CHAT_HOST: 'chat.t', GITHUB_REPO_URL: 'https://github.com/x/y.git', PULUMI_BACKEND_URL: 'file:///state' });
   });

@@ -4,7 +4,7 @@ import { cpSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runProgram } from '../program';
 import type { Platform } from '../platform';
-import { FIXTURE_STACKS, isSecretEnvelope, prodConfig, runMocked, TEST_PRIVATE_KEY, tmpBundleRoot, valueOf, type MockRun } from './harness';
+import { FIXTURE_STACKS, HARBOR_SHA256, isSecretEnvelope, prodConfig, runMocked, TEST_PRIVATE_KEY, tmpBundleRoot, valueOf, type MockRun } from './harness';
 import { YANDEX_PROVIDER_VERSION } from '../yandex';
 
 let platform: Platform;
@@ -157,6 +157,7 @@ describe('remote commands', () => {
     expect(stdin).toContain("WS_ALLOWED_ORIGINS='https://chat.shagram.test'");
     expect(stdin).toContain("COMPOSE_PROFILES='letsencrypt'");
     expect(byName('harbor-deploy').inputs.stdin).toMatch(/HARBOR_ADMIN_PASSWORD='Mockharboradminpassword/);
+    expect(byName('harbor-deploy').inputs.stdin).toContain(`HARBOR_INSTALLER_SHA256='${HARBOR_SHA256}'`);
     expect(byName('jenkins-deploy').inputs.stdin).toMatch(/JENKINS_ADMIN_PASSWORD='Mockjenkinsadminpassword/);
   });
 });
