@@ -20,18 +20,29 @@ function ensureDir(dir: string): string {
 }
 
 /**
- * Waits until cloud-init has finished (where there is cloud-init) and Docker answers, each bounded. Pure.
- * `cloud-init status --wait` exits 2 for a finished run with recoverable errors, which is accepted.
+ * Waits until cloud-init has finished (where cloud-init has run or is running) and Docker answers, each bounded.
+ * Pure. `cloud-init status --wait` exits 2 for a finished run with recoverable errors, which is accepted. It never
+ * returns on a host where cloud-init is installed but has not run and will not ("status: not run", e.g. an existing
+ * host whose image ships cloud-init unused), so that state, like "disabled", is not waited for; on a new VPS
+ * cloud-init is already running by the time SSH accepts the deploy key it installs.
  */
-export function waitReadyScript(options: { dockerTimeoutSeconds: number }): string {
+export function waitReadyScript(options: { dockerTimeoutSeconds: number; cloudInitTimeoutSeconds?: number }): string {
   const tries = Math.max(1, Math.ceil(options.dockerTimeoutSeconds / 2));
+  const cloudInitBound = options.cloudInitTimeoutSeconds ?? 1200;
   return (
     header('wait until the host is ready') +
     COMPOSE_FUNCTION +
     '\n' +
     'if command -v cloud-init >/dev/null 2>&1; then\n' +
-    '  rc=0; cloud-init status --wait >/dev/null || rc=$?\n' +
-    '  if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then echo "host-ready: cloud-init failed (exit $rc)" >&2; cloud-init status --long >&2 || true; exit 1; fi\n' +
+    '  state=$(cloud-init status 2>/dev/null | sed -n \'s/^status: //p\')\n' +
+    '  case "$state" in\n' +
+    '    "not run" | disabled) echo "host-ready: cloud-init $state here, not waiting for it" ;;\n' +
+    '    *)\n' +
+    `      rc=0; timeout ${cloudInitBound} cloud-init status --wait >/dev/null || rc=$?\n` +
+    `      if [ "$rc" -eq 124 ]; then echo "host-ready: cloud-init did not finish within ${cloudInitBound} s" >&2; exit 1; fi\n` +
+    '      if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then echo "host-ready: cloud-init failed (exit $rc)" >&2; cloud-init status --long >&2 || true; exit 1; fi\n' +
+    '      ;;\n' +
+    '  esac\n' +
     'fi\n' +
     'i=0\n' +
     'until docker info >/dev/null 2>&1; do\n' +

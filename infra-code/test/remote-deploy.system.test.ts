@@ -1,5 +1,6 @@
 /**
- * Container lane: the shell scripts the HostReady and ComposeStack components generate, run for real the way
+ * Container lane (needs scripts/setup.d/25-openssh-server.sh and 26-cloud-init.sh): the shell scripts the HostReady
+ * and ComposeStack components generate, run for real the way
  * `@pulumi/command` runs them — over SSH (Debian's sshd on loopback, key login, host key checked) into a "host"
  * whose Docker is podman's Docker-compatible API and whose compose is Debian's `docker-compose` (Compose v1, the
  * scripts' fallback: there is no compose plugin here). The stack is a one-service stand-in (the Shagram, Jenkins
@@ -80,11 +81,15 @@ afterAll(async () => {
   if (host) fs.rmSync(host, { recursive: true, force: true });
 }, 120_000);
 
-test('host readiness over SSH: no cloud-init here, docker answers, a compose works', async () => {
+test('host readiness over SSH: cloud-init installed but never run is not waited for, docker answers, a compose works', async () => {
+  // The lane installs Debian's cloud-init (for its schema validator); it has never run on this machine, and
+  // `cloud-init status --wait` would never return here: the script must see that and go on.
+  expect((await run('cloud-init', ['status'], { allowFailure: true })).stdout).toContain('status: not run');
   const ready = await ssh.exec(waitReadyScript({ dockerTimeoutSeconds: 20 }));
   expect({ code: ready.code, stderr: ready.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(ready.stdout).toContain('host-ready: cloud-init not run here, not waiting for it');
   expect(ready.stdout).toContain('host-ready: ok');
-});
+}, 60_000);
 
 test('prepare, stage, upload and deploy over SSH: the stack comes up healthy with the tag from stdin; .env 0600', async () => {
   expect((await ssh.exec(prepareScript(options))).code).toBe(0);

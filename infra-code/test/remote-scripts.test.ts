@@ -253,3 +253,24 @@ test('wait-ready: cloud-init exit 2 is accepted, exit 1 fails, docker must answe
   expect(noDocker.code).toBe(1);
   expect(noDocker.stderr).toContain('host-ready: docker did not answer within 2 s');
 });
+
+test('wait-ready: cloud-init that has not run (or is disabled) is not waited for; a run that does not finish is bounded', () => {
+  // `status` prints the state; `status --wait` never returns, as on a host where cloud-init is installed but unused
+  const cloudInit = (state: string) => {
+    writeFileSync(join(bin, 'cloud-init'), `#!/bin/sh\nif [ "$2" = --wait ]; then exec sleep 30; fi\necho "status: ${state}"\n`);
+    chmodSync(join(bin, 'cloud-init'), 0o755);
+  };
+  for (const state of ['not run', 'disabled']) {
+    cloudInit(state);
+    const started = Date.now();
+    const r = run(waitReadyScript({ dockerTimeoutSeconds: 4 }));
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(r.stdout).toContain(`host-ready: cloud-init ${state} here, not waiting for it`);
+    expect(r.stdout).toContain('host-ready: ok');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }
+  cloudInit('running');
+  const stuck = run(waitReadyScript({ dockerTimeoutSeconds: 4, cloudInitTimeoutSeconds: 1 }));
+  expect(stuck.code).toBe(1);
+  expect(stuck.stderr).toContain('host-ready: cloud-init did not finish within 1 s');
+});
