@@ -88,11 +88,15 @@ describe('nginx/compose.yaml (the Shagram stack)', () => {
     // The loop obtains/renews through the webroot for all three names and runs the deploy hook.
     expect(certbot.entrypoint).toEqual(['/bin/sh', '/shagram/certbot-loop.sh']);
     const loop = fs.readFileSync(path.join(stackDir, 'certbot', 'certbot-loop.sh'), 'utf8');
-    expect(loop).toMatch(/certbot certonly --webroot --webroot-path \/var\/www\/certbot/);
+    expect(loop).toContain('certbot certonly --webroot --webroot-path "$webroot"');
+    expect(loop).toContain('webroot="${CERTBOT_WEBROOT:-/var/www/certbot}"');
+    expect(loop).toContain('config_dir="${CERTBOT_CONFIG_DIR:-/etc/letsencrypt}"');
     expect(webroot).toBe('/var/www/certbot');
     for (const host of ['CHAT_HOST', 'JENKINS_HOST', 'REGISTRY_HOST']) expect(loop).toContain(`-d "$${host}"`);
     expect(loop).toContain('--keep-until-expiring');
-    expect(loop).toContain('/shagram/deploy-hook.sh');
+    // the hook sits beside the loop: both are in ./certbot, mounted at /shagram
+    expect(loop).toContain('hook="$(dirname "$0")/deploy-hook.sh"');
+    expect(mountOf(certbot, '/shagram').source).toBe('./certbot');
     expect(loop).toMatch(/sleep "\$\{CERTBOT_RENEW_INTERVAL:-12h\}"/);
     // nginx starts with a placeholder certificate and reloads when the files change.
     for (const script of ['30-shagram-tls-bootstrap.sh', '40-shagram-tls-reload.sh']) {
