@@ -244,6 +244,21 @@ describe('presence', () => {
     expect(a!.sink.presenceCalls('ops')).toBe(0);
   });
 
+  test('the replicas set names a replica only while it has peers (read in order on its own connection)', async () => {
+    const c = await replica(redis.url, 'C', { presenceTtlMs: 60_000, heartbeatMs: 20_000 });
+    // Commands on one connection run in order: a read on the replica's own publishing connection comes after
+    // everything the replica queued before it (the start's heartbeat, each presence change).
+    const own = (c.fanOut as unknown as { pub: Redis }).pub;
+    const listed = () => own.sismember('shagram:replicas', 'test-C');
+    await expect(listed()).resolves.toBe(0);
+    setLocal(c, 'general', ['carol']);
+    await expect(listed()).resolves.toBe(1);
+    await expect(own.pttl('shagram:presence:test-C')).resolves.toBeGreaterThan(50_000);
+    setLocal(c, 'general', []);
+    await expect(listed()).resolves.toBe(0);
+    await expect(own.exists('shagram:presence:test-C')).resolves.toBe(0);
+  });
+
   test('close() withdraws a replica at once', async () => {
     const [a, b] = await Promise.all(['A', 'B'].map((name) => replica(redis.url, name, { presenceTtlMs: 60_000, heartbeatMs: 20_000 })));
     setLocal(a!, 'general', ['alice']);

@@ -262,7 +262,7 @@ export class RedisFanOut implements FanOut {
       multi.hdel(this.presenceKey, room);
       this.written.delete(room);
     }
-    multi.pexpire(this.presenceKey, this.ttlMs).sadd(this.keys.replicas, this.replicaId);
+    this.listSelf(multi, this.written.size > 0);
     multi.publish(this.keys.presence, encodePresenceNote(this.replicaId, [room]));
     multi.exec().then(
       (results) => {
@@ -272,6 +272,16 @@ export class RedisFanOut implements FanOut {
         this.presenceDirty = true;
       },
     );
+  }
+
+  /**
+   * Keeps this replica's entry in the replicas set in step with its presence hash: listed (and the hash's TTL
+   * refreshed) while it has peers somewhere, unlisted when it has none, so the set only names replicas whose hash
+   * can exist. (Readers prune entries whose hash expired, e.g. after a crash.)
+   */
+  private listSelf(multi: ReturnType<Redis['multi']>, hasPresence: boolean): void {
+    if (hasPresence) multi.pexpire(this.presenceKey, this.ttlMs).sadd(this.keys.replicas, this.replicaId);
+    else multi.srem(this.keys.replicas, this.replicaId);
   }
 
   /** Withdraws this replica's presence (deletes its hash, announces it) and quits both connections. */
@@ -412,7 +422,7 @@ export class RedisFanOut implements FanOut {
     this.written = fields;
     const multi = pub.multi().del(this.presenceKey);
     if (fields.size > 0) multi.hset(this.presenceKey, Object.fromEntries(fields));
-    multi.pexpire(this.presenceKey, this.ttlMs).sadd(this.keys.replicas, this.replicaId);
+    this.listSelf(multi, fields.size > 0);
     if (changed.size > 0) multi.publish(this.keys.presence, encodePresenceNote(this.replicaId, [...changed]));
     multi.exec().then(
       (results) => {
