@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { projectContainers, projectLabel, removeComposeProjects } from '../../test/system-helpers/compose-projects';
 import { run } from '../../test/system-helpers/exec';
 import { startHealthTicker, type HealthTicker } from '../../test/system-helpers/podman-health-ticker';
 import { startPodmanService, type PodmanService } from '../../test/system-helpers/podman-service';
@@ -34,11 +35,7 @@ let options: DeployOptions;
 const envFor = (image: string) => `COMPOSE_PROJECT_NAME=${PROJECT}\nAPP_IMAGE=${image}\n`;
 
 /** docker inspect of the project's containers, through the same API the scripts use. */
-async function containers(): Promise<any[]> {
-  const ps = await run('docker', ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`], { env: podman.env });
-  const ids = ps.stdout.split('\n').filter(Boolean);
-  return ids.length === 0 ? [] : JSON.parse((await run('docker', ['inspect', ...ids], { env: podman.env })).stdout);
-}
+const containers = (): Promise<any[]> => projectContainers(PROJECT, podman.env);
 
 beforeAll(async () => {
   podman = await startPodmanService();
@@ -67,15 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ticker?.stop();
-  const label = `label=com.docker.compose.project=${PROJECT}`;
-  for (const [list, rm] of [
-    [['ps', '-a', '-q', '--filter', label], ['rm', '-f', '-t', '0']],
-    [['volume', 'ls', '-q', '--filter', label], ['volume', 'rm', '-f']],
-    [['network', 'ls', '-q', '--filter', label], ['network', 'rm', '-f']],
-  ]) {
-    const ids = (await run('podman', list!, { allowFailure: true })).stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) await run('podman', [...rm!, ...ids], { allowFailure: true });
-  }
+  await removeComposeProjects([PROJECT]);
   await ssh?.stop();
   await podman?.stop();
   if (host) fs.rmSync(host, { recursive: true, force: true });
@@ -138,7 +127,7 @@ test('down over SSH removes the containers and keeps the volume; the next deploy
   const down = await ssh.exec(downScript(options));
   expect({ code: down.code, stderr: down.stderr }).toMatchObject({ code: 0 });
   expect(await containers()).toEqual([]);
-  const volumes = await run('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`], { env: podman.env });
+  const volumes = await run('docker', ['volume', 'ls', '-q', '--filter', projectLabel(PROJECT)], { env: podman.env });
   expect(volumes.stdout.trim()).toBe(`${PROJECT}_app-data`);
 
   const again = await ssh.exec(deployScript(options), envFor(GOOD));

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { projectContainers as inspectProject, removeComposeProjects } from '../../test/system-helpers/compose-projects';
 import { run, type RunResult } from '../../test/system-helpers/exec';
 import { startPodmanService, type PodmanService } from '../../test/system-helpers/podman-service';
 import { ensureStandinImages } from '../../test/system-helpers/standin-images';
@@ -45,12 +46,7 @@ async function script(name: string, args: string[]): Promise<RunResult> {
 }
 
 /** docker inspect of every container of a Compose project (via the podman API, as the scripts see them). */
-async function projectContainers(project: string): Promise<any[]> {
-  const ps = await run('docker', ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project}`], { env: podman.env });
-  const ids = ps.stdout.split('\n').filter(Boolean);
-  if (ids.length === 0) return [];
-  return JSON.parse((await run('docker', ['inspect', ...ids], { env: podman.env })).stdout);
-}
+const projectContainers = (project: string): Promise<any[]> => inspectProject(project, podman.env);
 
 function describeRun(result: RunResult): string {
   return `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
@@ -68,15 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ticker?.stop();
-  // Remove what the tests created by label (faster than `docker-compose down` per stack with v1 on podman).
-  for (const project of projects) {
-    const label = `label=com.docker.compose.project=${project}`;
-    for (const [kind, rm] of [['ps', ['rm', '-f', '-t', '0']], ['volume', ['volume', 'rm', '-f']], ['network', ['network', 'rm', '-f']]] as const) {
-      const list = kind === 'ps' ? ['ps', '-a', '-q', '--filter', label] : [kind, 'ls', '-q', '--filter', label];
-      const ids = (await run('podman', list, { allowFailure: true })).stdout.split('\n').filter(Boolean);
-      if (ids.length > 0) await run('podman', [...rm, ...ids], { allowFailure: true });
-    }
-  }
+  await removeComposeProjects(projects);
   for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
   await podman?.stop();
 }, 300_000);

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { startDaemon, waitForPorts } from './daemon';
 import { run } from './exec';
-import { canConnect, freePort } from './ports';
+import { freePort } from './ports';
 
 /** A private ACME test CA: Debian's pebble, with pebble-challtestsrv as its DNS server. */
 export interface AcmeTestCa {
@@ -33,25 +33,6 @@ export function pebbleConfig(o: { acmePort: number; managementPort: number; http
   )}\n`;
 }
 
-function startDaemon(command: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: () => string | undefined } {
-  let output = '';
-  let exited: string | undefined;
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.on('exit', (code, signal) => (exited = `exited ${signal ?? code}`));
-  child.on('error', (error) => (exited = `cannot start: ${error.message}`));
-  return { child, output: () => output, exited: () => exited };
-}
-
-async function stopDaemon(child: ChildProcess, exited: () => string | undefined): Promise<void> {
-  if (exited()) return;
-  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  await done;
-}
-
 /**
  * Starts pebble-challtestsrv (DNS only: every name resolves to 127.0.0.1) and pebble using it, with a fresh
  * self-signed certificate for pebble's API, and resolves once the ACME API accepts connections. HTTP-01
@@ -80,18 +61,10 @@ export async function startAcmeTestCa(dir: string, httpPort: number, readyTimeou
     PEBBLE_VA_NOSLEEP: '1',
     PEBBLE_WFE_NONCEREJECT: '0',
   });
+  await waitForPorts('ACME test CA (pebble, pebble-challtestsrv)', [pebble, dns], [acmePort, challManagementPort], readyTimeoutMs);
   const stop = async () => {
-    await stopDaemon(pebble.child, pebble.exited);
-    await stopDaemon(dns.child, dns.exited);
+    await pebble.stop();
+    await dns.stop();
   };
-  const deadline = Date.now() + readyTimeoutMs;
-  while (!(await canConnect(acmePort)) || !(await canConnect(challManagementPort))) {
-    const failed = pebble.exited() ?? dns.exited();
-    if (failed || Date.now() > deadline) {
-      await stop();
-      throw new Error(`ACME test CA did not start (${failed ?? 'timeout'}): ${pebble.output()} ${dns.output()}`.trim());
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   return { directoryUrl: `https://127.0.0.1:${acmePort}/dir`, caBundle: path.join(dir, 'api-cert.pem'), stop };
 }

@@ -1,4 +1,5 @@
 import { run } from './exec';
+import { projectLabel } from './compose-projects';
 
 /** A background loop that runs containers' health checks; see {@link startHealthTicker}. */
 export interface HealthTicker {
@@ -16,7 +17,7 @@ export function startHealthTicker(projects: () => readonly string[], intervalMs 
   const loop = (async () => {
     while (!stopped) {
       for (const project of projects()) {
-        const ps = await run('podman', ['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`], { allowFailure: true });
+        const ps = await run('podman', ['ps', '-q', '--filter', projectLabel(project)], { allowFailure: true });
         for (const id of ps.stdout.split('\n').filter(Boolean)) {
           await run('podman', ['healthcheck', 'run', id], { allowFailure: true, timeoutMs: 20_000 });
         }

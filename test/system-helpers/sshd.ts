@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startDaemon, waitForPorts } from './daemon';
 import { run, type RunResult } from './exec';
-import { canConnect, freePort } from './ports';
+import { freePort } from './ports';
 
 /** A private OpenSSH server on loopback with key-only login for the current user. */
 export interface SshServer {
@@ -63,20 +63,12 @@ export async function startSshd(sessionEnv: Record<string, string> = {}, readyTi
   fs.writeFileSync(path.join(dir, 'sshd_config'), sshdConfig({ port, dir, sessionEnv }));
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
-  let exited: string | undefined;
-  let stderr = '';
-  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  child.on('exit', (code, signal) => (exited = `exited ${signal ?? code}`));
-  child.on('error', (error) => (exited = `cannot start: ${error.message}`));
-  const deadline = Date.now() + readyTimeoutMs;
-  while (!(await canConnect(port))) {
-    if (exited || Date.now() > deadline) {
-      child.kill('SIGTERM');
-      fs.rmSync(dir, { recursive: true, force: true });
-      throw new Error(`sshd on 127.0.0.1:${port} ${exited ?? 'did not accept connections in time'}: ${stderr.trim().split('\n').pop() ?? ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const sshd = startDaemon('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')]);
+  try {
+    await waitForPorts(`sshd on 127.0.0.1:${port}`, [sshd], [port], readyTimeoutMs);
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
 
   const clientOptions = [
@@ -97,11 +89,7 @@ export async function startSshd(sessionEnv: Record<string, string> = {}, readyTi
       await run('scp', [...clientOptions, '-q', '-r', '-P', String(port), localDir, `${user}@127.0.0.1:${remotePath}`]);
     },
     async stop() {
-      if (!exited) {
-        const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        await done;
-      }
+      await sshd.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
