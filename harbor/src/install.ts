@@ -8,7 +8,11 @@ import { HarborClient, type Outcome } from './harbor-api';
 import { planInstall, tarballPath, type InstallerPin, type InstallStep } from './install-plan';
 import { HarborInstallError, renderHarborYml } from './render';
 
-const HARBOR_DIR = path.join(__dirname, '..');
+/**
+ * The folder with harbor.yml.template and installer.json: the one this file is in when it runs as the bundled
+ * `install.cjs` in the Harbor stack folder on the host, else the parent of `harbor/src` in a checkout.
+ */
+const HARBOR_DIR = fs.existsSync(path.join(__dirname, 'harbor.yml.template')) ? __dirname : path.join(__dirname, '..');
 /** The Harbor project the app image lives in, and the name of its CI robot. */
 export const PROJECT = 'shagram';
 export const ROBOT = 'ci';

@@ -79,7 +79,7 @@ async function main(): Promise<number> {
     console.log(RESTART_HELP);
     return 0;
   }
-  const cli = await detectCompose();
+  const cli = await detectCompose({ assume: options.dryRun });
   const locations = options.stacks.map((stack) => locateStack(options.stacksRoot, stack, folderEntries(path.join(options.stacksRoot, stack))));
   const plans = planRestart(options, cli, locations);
   if (options.dryRun) {

@@ -36,11 +36,21 @@ export function lastLine(result: CommandResult): string {
   return stderrLines.pop() ?? lines.pop() ?? '(no output)';
 }
 
-/** Probes which Compose CLI works here (plugin first) and returns it; see {@link chooseCompose}. */
-export async function detectCompose(): Promise<ComposeCli> {
+/** What a dry run plans with when neither Compose CLI answers (a machine without Docker): stated as an assumption. */
+export const ASSUMED_COMPOSE: ComposeCli = {
+  argv: ['docker', 'compose'],
+  reason: 'docker compose (assumed: neither `docker compose` nor `docker-compose` answers on this machine)',
+};
+
+/**
+ * Probes which Compose CLI works here (plugin first) and returns it; see {@link chooseCompose}. With `assume`
+ * (dry runs) a machine where neither answers gets {@link ASSUMED_COMPOSE} instead of an error.
+ */
+export async function detectCompose(options: { assume?: boolean } = {}): Promise<ComposeCli> {
   const cwd = process.cwd();
   const plugin = (await execute({ argv: ['docker', 'compose', 'version'], cwd })).code === 0;
   const standalone = plugin ? false : (await execute({ argv: ['docker-compose', 'version'], cwd })).code === 0;
+  if (options.assume && !plugin && !standalone) return ASSUMED_COMPOSE;
   return chooseCompose({ plugin, standalone });
 }
 
