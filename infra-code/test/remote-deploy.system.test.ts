@@ -4,7 +4,8 @@
  * `@pulumi/command` runs them — over SSH (Debian's sshd on loopback, key login, host key checked) into a "host"
  * whose Docker is podman's Docker-compatible API and whose compose is Debian's `docker-compose` (Compose v1, the
  * scripts' fallback: there is no compose plugin here). The stack is a one-service stand-in (the Shagram, Jenkins
- * and Harbor images cannot be pulled here); the bundle is made by the same code as for `pulumi up`.
+ * and Harbor images cannot be pulled here); the bundle is made by the same code as for `pulumi up`, and its archive
+ * is copied as `remote.CopyToRemote` copies it (SFTP, test/system-helpers/remote-command.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -49,7 +50,7 @@ beforeAll(async () => {
   await run('podman', ['build', '--runtime', 'runc', '--pull=never', '--format', 'docker', '-t', BROKEN, broken]);
   fs.rmSync(broken, { recursive: true, force: true });
 
-  ssh = await startSshd({ DOCKER_HOST: podman.dockerHost, DOCKER_BUILDKIT: '0' });
+  ssh = await startSshd({ sessionEnv: { DOCKER_HOST: podman.dockerHost, DOCKER_BUILDKIT: '0' } });
   ticker = startHealthTicker(() => [PROJECT]);
   host = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-host-'));
   // The Shagram stack's real options (pull, bound), with the host folders under a temp folder; pull stays on:
@@ -57,7 +58,7 @@ beforeAll(async () => {
   options = {
     ...stackDeployOptions('shagram'),
     stackDir: path.join(host, 'opt/shagram/stacks/shagram'),
-    incomingDir: path.join(host, 'opt/shagram/incoming/shagram'),
+    incomingArchive: path.join(host, 'opt/shagram/incoming/shagram.tar.gz'),
     waitTimeoutSeconds: 90,
   };
 }, 300_000);
@@ -91,7 +92,8 @@ test('prepare, stage, upload and deploy over SSH: the stack comes up healthy wit
   const bundle = buildStackBundle(source, path.join(host, 'bundle'));
 
   expect((await ssh.exec(stageScript(options))).code).toBe(0);
-  await ssh.copyDir(bundle.dir, options.incomingDir);
+  // As remote.CopyToRemote copies the stack's one FileAsset (test/system-helpers/remote-command.ts, sftpCopy).
+  await ssh.copy({ kind: 'asset', path: bundle.archive }, options.incomingArchive);
   const deployed = await ssh.exec(deployScript(options), envFor(GOOD));
   expect({ code: deployed.code, stderr: deployed.stderr }).toMatchObject({ code: 0 });
   expect(deployed.stdout).toContain('deploy shagram: healthy');
