@@ -23,6 +23,9 @@ export const SECRET_KEYS = [
   'shagram:harborAdminPassword',
   'shagram:jenkinsAdminPassword',
   'shagram:harborRobotSecret',
+  'shagram:ciPulumiConfigPassphrase',
+  'shagram:ciPulumiAccessToken',
+  'shagram:ciYandexKeyJson',
 ] as const;
 
 /** Virtual-machine sizing (Yandex target only). */
@@ -49,6 +52,12 @@ export interface SecretConfig {
   harborAdminPassword?: string;
   jenkinsAdminPassword?: string;
   harborRobotSecret?: string;
+  /**
+   * What the Jenkins pipeline's own `pulumi up` needs, written into the Jenkins stack's `.env` (empty when absent):
+   * the stack's config passphrase (default: PULUMI_CONFIG_PASSPHRASE of the `pulumi up` that deploys it), a Pulumi
+   * Cloud token (default: PULUMI_ACCESS_TOKEN) and the Yandex service-account key (JSON text).
+   */
+  ci: { pulumiConfigPassphrase: string; pulumiAccessToken: string; yandexKeyJson: string };
 }
 
 /** The parsed configuration. */
@@ -91,6 +100,19 @@ const envSecret = (minLength: number) =>
     .min(minLength, `must be at least ${minLength} characters`)
     .refine((v) => !/['\n\r]/.test(v), 'must not contain a single quote or a line break');
 
+/** A one-line secret for the Jenkins stack's `.env` (no quote, no line break); may be empty. */
+const ciSecret = z.string().refine((v) => !/['\n\r]/.test(v), 'must not contain a single quote or a line break');
+
+/** A Yandex service-account authorized key (the JSON `yc iam key create` writes). */
+const yandexKey = z.string().refine((v) => {
+  try {
+    const key = JSON.parse(v) as Record<string, unknown>;
+    return typeof key.service_account_id === 'string' && typeof key.private_key === 'string';
+  } catch {
+    return false;
+  }
+}, 'must be the JSON of a service-account key (yc iam key create --output key.json)');
+
 function jsonList(raw: string): unknown {
   try {
     return JSON.parse(raw);
@@ -128,6 +150,15 @@ function read<T>(src: ConfigSource, key: string, spec: KeySpec<T>): T {
 
 function readOptional<T>(src: ConfigSource, key: string, schema: z.ZodType<T, string>): T | undefined {
   return src.values[key] === undefined || src.values[key] === '' ? undefined : read(src, key, { schema });
+}
+
+/** A CI secret from its key, else from the environment variable the Pulumi CLI itself reads, else empty. */
+function ciValue(src: ConfigSource, key: string, envName: string): string {
+  const configured = readOptional(src, key, ciSecret);
+  if (configured !== undefined) return configured;
+  const value = src.env[envName] ?? '';
+  if (!ciSecret.safeParse(value).success) throw new ConfigError(key, `is not set, and ${envName} has a single quote or a line break: set ${key} with --secret`);
+  return value;
 }
 
 /**
@@ -201,6 +232,11 @@ export function parseConfig(src: ConfigSource): InfraConfig {
       harborAdminPassword: readOptional(src, 'shagram:harborAdminPassword', envSecret(12)),
       jenkinsAdminPassword: readOptional(src, 'shagram:jenkinsAdminPassword', envSecret(12)),
       harborRobotSecret: readOptional(src, 'shagram:harborRobotSecret', envSecret(16)),
+      ci: {
+        pulumiConfigPassphrase: ciValue(src, 'shagram:ciPulumiConfigPassphrase', 'PULUMI_CONFIG_PASSPHRASE'),
+        pulumiAccessToken: ciValue(src, 'shagram:ciPulumiAccessToken', 'PULUMI_ACCESS_TOKEN'),
+        yandexKeyJson: readOptional(src, 'shagram:ciYandexKeyJson', yandexKey) ?? '',
+      },
     },
   };
 }

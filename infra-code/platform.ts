@@ -1,4 +1,7 @@
-/** The whole platform: the host (a new Yandex VPS or an existing one), then harbor → image → jenkins → shagram. */
+/**
+ * The whole platform: the host (a new Yandex VPS or an existing one), then the stacks of the stack table
+ * (plan/stack-spec.ts) one after the other in its order, with the app image pushed right after the registry stack.
+ */
 import type { types } from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
@@ -10,8 +13,8 @@ import { YandexVps } from './components/yandex-vps';
 import type { InfraConfig } from './config';
 import { cloudInitDocument } from './plan/cloud-init';
 import { renderEnvFile } from './plan/env-file';
-import { buildStackBundle } from './plan/stack-bundle';
-import { appImageName, HOST_BASE_DIR, STACK_SOURCE_DIRS, stackDeployOptions, stackEnv, type EnvInputs, type StackName } from './plan/stacks';
+import { buildStackBundle, type ExtraFile } from './plan/stack-bundle';
+import { appImageName, HOST_BASE_DIR, STACKS, stackDeployOptions, type EnvInputs, type StackName } from './plan/stacks';
 
 /** Where the program finds the repository and writes the stacks' clean upload folders. */
 export interface PlatformPaths {
@@ -19,8 +22,10 @@ export interface PlatformPaths {
   repoRoot: string;
   /** Folder for the upload bundles (git-ignored `.stacks-tmp/`). */
   bundleRoot: string;
-  /** Source folder of each stack; defaults to the repository's (decisions.md). */
+  /** Source folder of each stack; defaults to the repository folder the stack table names. */
   stackDirs?: Partial<Record<StackName, string>>;
+  /** Files made for the host that join a stack's bundle (for example Harbor's bundled installer). */
+  bundleExtras?: Partial<Record<StackName, ExtraFile[]>>;
 }
 
 /** The stack outputs: none of them is a secret. */
@@ -88,42 +93,61 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
   const ready = new HostReady('host', { connection, triggers: vps ? [vps.instance.id] : [] }, vps ? { dependsOn: [vps] } : undefined);
 
   const imageRef = appImageName(cfg.registryHost, cfg.imageTag);
-  const env = (name: StackName, appImage: pulumi.Input<string>): pulumi.Output<string> =>
-    pulumi
-      .all({ ...secrets, appImage })
-      .apply((v) => renderEnvFile(stackEnv(name, { ...(v as Omit<EnvInputs, 'chatHost' | 'jenkinsHost' | 'registryHost' | 'githubRepoUrl' | 'pulumiBackendUrl' | 'harborInstallerSha256'>), chatHost: cfg.chatHost, jenkinsHost: cfg.jenkinsHost, registryHost: cfg.registryHost, letsencryptEmail: cfg.letsencryptEmail, githubRepoUrl: cfg.githubRepoUrl, pulumiBackendUrl: cfg.pulumiBackendUrl, harborInstallerSha256: cfg.harborInstallerSha256 })));
+  const env = (spec: (typeof STACKS)[number], appImage: pulumi.Input<string>): pulumi.Output<string> =>
+    pulumi.all({ ...secrets, appImage }).apply((v) => {
+      const inputs: EnvInputs = {
+        ...(v as Pick<EnvInputs, 'appImage' | 'jwtSecret' | 'harborAdminPassword' | 'harborDbPassword' | 'jenkinsAdminPassword' | 'harborRobotSecret' | 'githubWebhookSecret'>),
+        chatHost: cfg.chatHost,
+        jenkinsHost: cfg.jenkinsHost,
+        registryHost: cfg.registryHost,
+        letsencryptEmail: cfg.letsencryptEmail,
+        githubRepoUrl: cfg.githubRepoUrl,
+        pulumiBackendUrl: cfg.pulumiBackendUrl,
+        harborInstallerSha256: cfg.harborInstallerSha256,
+        sshUser: cfg.sshUser,
+        ci: { ...s.ci, sshPrivateKey: s.sshPrivateKey },
+      };
+      return renderEnvFile(spec.env(inputs));
+    });
 
-  const stack = (name: StackName, appImage: pulumi.Input<string>, dependsOn: pulumi.Resource[], imageTag?: string): ComposeStack => {
-    const src = paths.stackDirs?.[name] ?? join(paths.repoRoot, STACK_SOURCE_DIRS[name]);
-    return new ComposeStack(
-      name,
-      { connection, deploy: stackDeployOptions(name), bundle: buildStackBundle(src, join(paths.bundleRoot, name)), envContent: env(name, appImage), imageTag },
-      { dependsOn },
-    );
-  };
-
-  // harbor → image push → jenkins → shagram (the Shagram stack deploys exactly the pushed tag).
-  const harbor = stack('harbor', imageRef, [ready]);
+  // The stacks in table order, each after the one before; the app image is pushed right after the registry stack,
+  // and every stack that runs the app image deploys exactly the pushed reference.
+  const stacks: Partial<Record<StackName, ComposeStack>> = {};
   let image: AppImage | undefined;
-  let appImage: pulumi.Output<string>;
-  if (cfg.pushImage) {
-    image = new AppImage(
-      'app',
-      { imageName: imageRef, registryHost: cfg.registryHost, context: paths.repoRoot, username: 'admin', password: secrets.harborAdminPassword },
-      { dependsOn: [harbor] },
+  let appImage: pulumi.Output<string> = pulumi.output(imageRef);
+  let previous: pulumi.Resource = ready;
+  for (const spec of STACKS) {
+    const name = spec.name as StackName;
+    const src = paths.stackDirs?.[name] ?? join(paths.repoRoot, spec.sourceDir);
+    const stack = new ComposeStack(
+      name,
+      {
+        connection,
+        deploy: stackDeployOptions(name),
+        bundle: buildStackBundle(src, join(paths.bundleRoot, name), paths.bundleExtras?.[name] ?? []),
+        envContent: env(spec, appImage),
+        imageTag: spec.needsAppImage ? cfg.imageTag : undefined,
+      },
+      { dependsOn: [previous] },
     );
-    appImage = image.imageName;
-  } else {
-    appImage = pulumi.output(imageRef);
+    stacks[name] = stack;
+    previous = stack;
+    if (spec.isRegistry && cfg.pushImage) {
+      image = new AppImage(
+        'app',
+        { imageName: imageRef, registryHost: cfg.registryHost, context: paths.repoRoot, username: 'admin', password: secrets.harborAdminPassword },
+        { dependsOn: [stack] },
+      );
+      appImage = image.imageName;
+      previous = image;
+    }
   }
-  const jenkins = stack('jenkins', appImage, image ? [image] : [harbor]);
-  const shagram = stack('shagram', appImage, [jenkins, ...(image ? [image] : [])], cfg.imageTag);
 
   return {
     vps,
     ready,
     image,
-    stacks: { harbor, jenkins, shagram },
+    stacks: stacks as Record<StackName, ComposeStack>,
     outputs: {
       publicIp: host,
       chatUrl: pulumi.output(`https://${cfg.chatHost}/`),

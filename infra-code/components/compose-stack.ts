@@ -1,4 +1,4 @@
-/** One Docker Compose stack on the host: upload its folder, write its `.env`, deploy health-gated, `down` on delete. */
+/** One Docker Compose stack on the host: upload its archive, write its `.env`, deploy health-gated, `down` on delete. */
 import { remote, types } from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import { deployScript, downScript, prepareScript, stageScript, type DeployOptions } from '../plan/remote-scripts';
@@ -9,7 +9,7 @@ export interface ComposeStackArgs {
   connection: pulumi.Input<types.input.remote.ConnectionArgs>;
   /** Host paths and deploy behaviour (plan/stacks.ts). */
   deploy: DeployOptions;
-  /** The clean local copy of the stack's folder and its content hash. */
+  /** The stack's archive (one `.tar.gz`) and its content hash. */
   bundle: StackBundle;
   /** The stack's `.env` text; secret. Reaches the host on the deploy command's stdin only. */
   envContent: pulumi.Output<string>;
@@ -19,7 +19,8 @@ export interface ComposeStackArgs {
 
 /**
  * Resources, in order: `lifecycle` (creates the folders once; its delete runs `compose down`, keeping volumes),
- * `stage` + `upload` (re-run when the files' hash changes), `deploy` (re-run when the hash or the image tag changes,
+ * `stage` + `upload` (re-run when the files' hash changes; the upload is one archive file, which lands exactly at
+ * `incomingArchive` with the modes kept inside it — a folder upload would nest and lose execute bits), `deploy` (re-run when the hash or the image tag changes,
  * or the `.env` changes). The `down` lives on `lifecycle`, not on `deploy`, so replacing the deploy never takes the
  * stack down.
  */
@@ -54,7 +55,7 @@ export class ComposeStack extends pulumi.ComponentResource {
     );
     this.upload = new remote.CopyToRemote(
       `${name}-upload`,
-      { connection: args.connection, source: new pulumi.asset.FileArchive(args.bundle.dir), remotePath: d.incomingDir, triggers: [hash] },
+      { connection: args.connection, source: new pulumi.asset.FileAsset(args.bundle.archive), remotePath: d.incomingArchive, triggers: [hash] },
       { parent: this, dependsOn: [this.stage] },
     );
     this.deploy = new remote.Command(

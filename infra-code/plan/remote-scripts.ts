@@ -56,26 +56,29 @@ export function waitReadyScript(options: { dockerTimeoutSeconds: number; cloudIn
 
 /** Paths of one stack on the host. */
 export interface StackPaths {
-  /** Stack name (harbor, jenkins, shagram). */
+  /** Stack name (edge, harbor, jenkins, shagram). */
   name: string;
   /** The stack's folder: compose file, `.env`. */
   stackDir: string;
-  /** Where the stack's files are uploaded before they are synced into `stackDir`. */
-  incomingDir: string;
+  /** Where the stack's archive (`<name>.tar.gz`) is uploaded before the deploy unpacks it into `stackDir`. */
+  incomingArchive: string;
 }
 
 function parentOf(path: string): string {
   return path.replace(/\/[^/]+\/?$/, '') || '/';
 }
 
-/** Lifecycle create: makes the stack folder and the upload folder's parent. Pure. */
+/** Lifecycle create: makes the stack folder and the upload folder. Pure. */
 export function prepareScript(p: StackPaths): string {
-  return header(`prepare ${p.name}`) + ensureDir(p.stackDir) + ensureDir(parentOf(p.incomingDir));
+  return header(`prepare ${p.name}`) + ensureDir(p.stackDir) + ensureDir(parentOf(p.incomingArchive));
 }
 
-/** Before each upload: removes the previous upload so the copy lands in a fresh folder. Pure. */
+/**
+ * Before each upload: removes the previous archive, so the copy creates the file at exactly that path
+ * (@pulumi/command's copy of a file to a path that does not exist writes it there, creating the parents). Pure.
+ */
 export function stageScript(p: StackPaths): string {
-  return header(`stage ${p.name}`) + `rm -rf ${shQuote(assertSafePath(p.incomingDir))}\n` + ensureDir(parentOf(p.incomingDir));
+  return header(`stage ${p.name}`) + `rm -f ${shQuote(assertSafePath(p.incomingArchive))}\n` + ensureDir(parentOf(p.incomingArchive));
 }
 
 /** Lifecycle delete: `compose down --remove-orphans`, keeping volumes (no `-v`). A missing folder is fine. Pure. */
@@ -133,42 +136,96 @@ EOF_STATE
 `;
 }
 
+/** How one stack gets its images (see `ImagePolicy` in stack-spec.ts). */
+export type ImageStep = 'pull' | 'build' | 'installer';
+
 /** How one stack is deployed. */
 export interface DeployOptions extends StackPaths {
-  /** Run `compose pull` before `up` (off for stacks whose images are loaded by an installer). */
-  pull: boolean;
-  /** Shell run in the stack folder after the files and `.env` are in place, before pull/up (Harbor's installer). */
+  images: ImageStep;
+  /** Shell run in the stack folder after the files and `.env` are in place, before images and `up` (Harbor's installer). */
   preDeploy?: string;
-  /** Bound for `up --wait`, in seconds. */
+  /** `docker login` to REGISTRY_HOST with REGISTRY_USERNAME / REGISTRY_PASSWORD from `.env` before pulling. */
+  registryLogin: boolean;
+  /** Bound for the health wait, in seconds. */
   waitTimeoutSeconds: number;
 }
 
 /**
- * Deploy: reads the new `.env` from stdin, syncs the uploaded files into the stack folder, then
- * `compose pull` and `compose up -d --remove-orphans` gated on health ({@link upHealthyFunction}). Health-gated rollback: the last `.env` that came up
- * healthy is kept as `.env.previous`; when `up --wait` fails it is put back and brought up again (restoring the
- * previous image tag), and the script exits 1 so `pulumi up` fails and records nothing. Pure.
+ * Defines `env_value NAME`: the value of `NAME='value'` in `./.env` (the format renderEnvFile writes), without
+ * sourcing the file. Pure.
+ */
+export const ENV_VALUE_FUNCTION = `env_value() { sed -n "s/^$1='\\(.*\\)'\$/\\1/p" .env | tail -n 1; }\n`;
+
+/**
+ * Defines `registry_login`: logs the login user's Docker client in to the private registry with the robot credential
+ * from `.env`, the password on stdin only (never on a command line). Docker keeps it in ~/.docker/config.json, where
+ * both Compose v1 and v2 find it for `pull`. Pure.
+ */
+export function registryLoginFunction(name: string): string {
+  return `registry_login() {
+  r_host=$(env_value REGISTRY_HOST); r_user=$(env_value REGISTRY_USERNAME); r_pass=$(env_value REGISTRY_PASSWORD)
+  if [ -z "$r_host" ] || [ -z "$r_user" ] || [ -z "$r_pass" ]; then
+    echo "deploy ${name}: .env lacks REGISTRY_HOST, REGISTRY_USERNAME or REGISTRY_PASSWORD for the registry login" >&2; return 1
+  fi
+  printf '%s' "$r_pass" | docker login --username "$r_user" --password-stdin "$r_host" >/dev/null || {
+    echo "deploy ${name}: docker login to $r_host as $r_user failed" >&2; return 1; }
+}
+`;
+}
+
+/**
+ * The commands that give the stack its images before `up`. Pure.
+ * - pull: `compose pull` (after the registry login when asked for).
+ * - build: `compose build`, never `pull`: the images are built on the host under local-only names, and Compose v2's
+ *   `pull` fails for an image no registry has unless told `--ignore-buildable`; `up` alone would not rebuild
+ *   an image that exists, so a changed Dockerfile or configuration baked into it would never reach the host.
+ * - installer: nothing (the pre-deploy hook loaded them).
+ */
+export function imageCommands(o: Pick<DeployOptions, 'images' | 'registryLogin'>): string[] {
+  switch (o.images) {
+    case 'pull':
+      return [...(o.registryLogin ? ['registry_login'] : []), 'compose pull'];
+    case 'build':
+      return ['compose build'];
+    case 'installer':
+      return [];
+  }
+}
+
+/**
+ * Deploy: reads the new `.env` from stdin, unpacks the uploaded archive into the stack folder (tar keeps the
+ * files' modes), runs the pre-deploy hook, gets the images ({@link imageCommands}), then `up` gated on health
+ * ({@link upHealthyFunction}). Health-gated rollback: the last `.env` that came up healthy is kept as
+ * `.env.previous`; when the images step or `up` fails it is put back and brought up again (restoring the previous
+ * image tag), and the script exits 1 so `pulumi up` fails and records nothing. Pure.
  */
 export function deployScript(o: DeployOptions): string {
   const dir = shQuote(assertSafePath(o.stackDir));
-  const incoming = shQuote(assertSafePath(o.incomingDir));
+  const archive = shQuote(assertSafePath(o.incomingArchive));
   const n = o.name;
   const up = 'up_healthy';
+  const restore = `if [ -f .env.previous ]; then mv .env.previous .env; fi`;
+  const images = imageCommands(o)
+    .map((cmd) => `${cmd} || { echo "deploy ${n}: ${cmd} failed" >&2; ${restore}; exit 1; }\n`)
+    .join('');
   return (
     header(`deploy ${n} (stdin: the stack's .env)`) +
     COMPOSE_FUNCTION +
     '\n' +
+    ENV_VALUE_FUNCTION +
+    (o.registryLogin ? registryLoginFunction(n) : '') +
     upHealthyFunction(n, o.waitTimeoutSeconds) +
     ensureDir(o.stackDir) +
     `cd ${dir}\n` +
     '(umask 077 && cat > .env.next)\n' +
     `if ! grep -q . .env.next; then echo "deploy ${n}: empty .env on stdin" >&2; rm -f .env.next; exit 1; fi\n` +
-    `if [ -d ${incoming} ]; then rm -f ${incoming}/.env; cp -R ${incoming}/. .; fi\n` +
+    `if [ ! -f ${archive} ]; then echo "deploy ${n}: the uploaded archive ${o.incomingArchive} is missing" >&2; rm -f .env.next; exit 1; fi\n` +
+    `tar -xzf ${archive} --no-same-owner -C . || { echo "deploy ${n}: cannot unpack ${o.incomingArchive}" >&2; rm -f .env.next; exit 1; }\n` +
     'if [ -f .env ]; then cp -p .env .env.previous; fi\n' +
     'mv .env.next .env\n' +
     'chmod 600 .env\n' +
-    (o.preDeploy ? `${o.preDeploy}\n` : '') +
-    (o.pull ? `compose pull || { echo "deploy ${n}: pull failed" >&2; if [ -f .env.previous ]; then mv .env.previous .env; fi; exit 1; }\n` : '') +
+    (o.preDeploy ? `${o.preDeploy} || { echo "deploy ${n}: pre-deploy step failed" >&2; ${restore}; exit 1; }\n` : '') +
+    images +
     `if ${up}; then\n` +
     '  rm -f .env.previous\n' +
     `  echo "deploy ${n}: healthy"\n` +

@@ -4,8 +4,9 @@
  * `*.pem`, `*.key`, `test/`, `node_modules/`, `data/`.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { packBundleArchive } from './bundle-archive';
 
 /** True when a path (relative, `/`-separated) of a stack folder is shipped to the host. Pure. */
 export function isShipped(relPath: string): boolean {
@@ -53,23 +54,37 @@ export function readStackFiles(srcDir: string): BundleFile[] {
   return out;
 }
 
-/** A stack's bundle: the clean folder to upload and its hash. */
+/** A stack's bundle: the clean folder, the archive of it that is uploaded, and the content hash. */
 export interface StackBundle {
   dir: string;
+  /** `<outDir>.tar.gz`: what CopyToRemote uploads (bundle-archive.ts says why one file). */
+  archive: string;
   hash: string;
   files: string[];
 }
 
-/** Writes the shipped files of `srcDir` into a fresh `outDir` (what CopyToRemote uploads) and hashes them. */
-export function buildStackBundle(srcDir: string, outDir: string): StackBundle {
-  const files = readStackFiles(srcDir);
+/** A file made for the host that is not in the repository folder (for example a bundled installer). */
+export interface ExtraFile {
+  path: string;
+  content: Buffer;
+  executable: boolean;
+}
+
+/**
+ * Writes the shipped files of `srcDir` (plus `extras`) into a fresh `outDir`, packs them into `<outDir>.tar.gz`
+ * (what CopyToRemote uploads) and hashes them.
+ */
+export function buildStackBundle(srcDir: string, outDir: string, extras: readonly ExtraFile[] = []): StackBundle {
+  const files = [...readStackFiles(srcDir).filter((f) => !extras.some((e) => e.path === f.path)), ...extras];
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   for (const f of files) {
     const target = join(outDir, f.path);
     mkdirSync(join(target, '..'), { recursive: true });
-    copyFileSync(join(srcDir, f.path), target);
+    writeFileSync(target, f.content);
     chmodSync(target, f.executable ? 0o755 : 0o644);
   }
-  return { dir: outDir, hash: hashBundle(files), files: files.map((f) => f.path) };
+  const paths = files.map((f) => f.path).sort();
+  const archive = packBundleArchive(outDir, paths, `${outDir}.tar.gz`);
+  return { dir: outDir, archive: archive.file, hash: hashBundle(files), files: paths };
 }

@@ -2,8 +2,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { runProgram } from '../program';
 import type { Platform } from '../platform';
-import { devConfig, FIXTURE_STACKS, runMocked, tmpBundleRoot, valueOf, type MockRun } from './harness';
-import { join } from 'node:path';
+import { devConfig, fixtureStackDirs, runMocked, tmpBundleRoot, valueOf, type MockRun } from './harness';
 
 let platform: Platform;
 let run: MockRun;
@@ -12,7 +11,7 @@ beforeAll(async () => {
   ({ platform, run } = await runMocked(devConfig(), ['shagram:sshPrivateKey'], () =>
     runProgram({
       bundleRoot: tmpBundleRoot(),
-      stackDirs: { harbor: join(FIXTURE_STACKS, 'harbor'), jenkins: join(FIXTURE_STACKS, 'jenkins'), shagram: join(FIXTURE_STACKS, 'nginx') },
+      stackDirs: fixtureStackDirs(),
     }),
   ));
 });
@@ -26,7 +25,7 @@ test('no cloud resources and no image build', () => {
 
 test('every remote command connects to the configured host, port and user', () => {
   const commands = run.resources.filter((r) => r.type.startsWith('command:remote:'));
-  expect(commands).toHaveLength(1 + 3 * 4);
+  expect(commands).toHaveLength(1 + 4 * 4);
   for (const c of commands) expect(c.inputs.connection).toMatchObject({ host: '192.0.2.10', port: 2222, user: 'ops' });
 });
 
@@ -34,7 +33,7 @@ test('the Shagram stack deploys the configured tag; random secrets are generated
   const deploy = run.resources.find((r) => r.name === 'shagram-deploy')!;
   expect(deploy.inputs.triggers[1]).toBe('abcdef1');
   expect(deploy.inputs.stdin).toContain("APP_IMAGE='registry.dev.test/shagram/shagram:abcdef1'");
-  expect(deploy.inputs.stdin).toContain("COMPOSE_PROFILES=''");
+  expect(run.resources.find((r) => r.name === 'edge-deploy')!.inputs.stdin).toContain("COMPOSE_PROFILES=''");
   expect(deploy.inputs.stdin).toMatch(/JWT_SECRET='Mockjwtsecret/);
   expect(run.resources.filter((r) => r.type === 'random:index/randomPassword:RandomPassword').map((r) => r.name).sort()).toEqual([
     'github-webhook-secret',
@@ -54,11 +53,12 @@ test('outputs: the existing host, the URLs and the image; none secret', async ()
   for (const o of Object.values(platform.outputs)) expect(await pulumi.isSecret(o)).toBe(false);
 });
 
-test('order without the image: harbor before jenkins before shagram', () => {
+test('order without the image: edge before harbor before jenkins before shagram', () => {
   const r = (n: string) => run.resources.find((x) => x.name === n)!;
   const deps = (n: string) => r(n).dependencies;
   // Component dependsOn expands to the component's children.
   expect(deps('jenkins-lifecycle')).toContain(r('harbor-deploy').urn);
   expect(deps('shagram-lifecycle')).toContain(r('jenkins-deploy').urn);
-  expect(deps('harbor-lifecycle')).toContain(r('host-wait').urn);
+  expect(deps('harbor-lifecycle')).toContain(r('edge-deploy').urn);
+  expect(deps('edge-lifecycle')).toContain(r('host-wait').urn);
 });

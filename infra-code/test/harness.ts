@@ -42,8 +42,8 @@ export interface MockRun {
 export const FIXTURE_STACKS = resolve(__dirname, 'fixtures', 'stacks');
 
 /** The fixture stack folders by stack name. */
-export function fixtureStackDirs(): { harbor: string; jenkins: string; shagram: string } {
-  return { harbor: join(FIXTURE_STACKS, 'harbor'), jenkins: join(FIXTURE_STACKS, 'jenkins'), shagram: join(FIXTURE_STACKS, 'nginx') };
+export function fixtureStackDirs(): { edge: string; harbor: string; jenkins: string; shagram: string } {
+  return { edge: join(FIXTURE_STACKS, 'nginx'), harbor: join(FIXTURE_STACKS, 'harbor'), jenkins: join(FIXTURE_STACKS, 'jenkins'), shagram: join(FIXTURE_STACKS, 'chat') };
 }
 
 /** A throwaway PEM-looking private key for tests (not a key). */

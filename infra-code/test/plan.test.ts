@@ -1,5 +1,5 @@
 /** Pure planning modules: cloud-init, firewall rules, `.env` rendering, stack bundles and stack env. */
-import { mkdirSync, mkdtempSync, writeFileSync, readdirSync, chmodSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, readdirSync, readFileSync, chmodSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -7,7 +7,8 @@ import { AUTO_UPGRADES, cloudInitDocument, SSHD_HARDENING } from '../plan/cloud-
 import { renderEnvFile } from '../plan/env-file';
 import { egressRules, ingressRules } from '../plan/security-rules';
 import { buildStackBundle, hashBundle, isShipped } from '../plan/stack-bundle';
-import { appImageName, stackDeployOptions, stackEnv, STACK_NAMES, type EnvInputs } from '../plan/stacks';
+import { appImageName, stackDeployOptions, stackEnv, STACK_NAMES, STACKS, type EnvInputs } from '../plan/stacks';
+import { stackSpec } from '../plan/stack-spec';
 import { assertSafePath, shQuote } from '../plan/shell';
 
 describe('cloud-init', () => {
@@ -119,19 +120,46 @@ describe('stacks', () => {
     harborRobotSecret: 'r',
     githubWebhookSecret: 'w',
     harborInstallerSha256: 'ab'.repeat(32),
+    sshUser: 'deploy',
+    ci: { pulumiConfigPassphrase: 'p', pulumiAccessToken: '', yandexKeyJson: '{"a":1}', sshPrivateKey: 'KEY\nLINES\n' },
   };
-  test('host folders follow decisions.md', () => {
-    expect(STACK_NAMES.map((n) => stackDeployOptions(n).stackDir)).toEqual(['/opt/shagram/stacks/harbor', '/opt/shagram/stacks/jenkins', '/opt/shagram/stacks/shagram']);
+  test('host folders and archives: /opt/shagram/stacks/<name>, /opt/shagram/incoming/<name>.tar.gz, in table order', () => {
+    expect(STACK_NAMES).toEqual(STACKS.map((s) => s.name));
+    expect(STACK_NAMES.map((n) => stackDeployOptions(n).stackDir)).toEqual(['/opt/shagram/stacks/edge', '/opt/shagram/stacks/harbor', '/opt/shagram/stacks/jenkins', '/opt/shagram/stacks/shagram']);
+    expect(stackDeployOptions('jenkins').incomingArchive).toBe('/opt/shagram/incoming/jenkins.tar.gz');
   });
-  test('the Shagram stack gets the image, hosts, origin and ports', () => {
-    expect(stackEnv('shagram', v)).toMatchObject({
+  test('the stack table: the edge comes before the registry; every app-image stack after it; exactly one registry', () => {
+    const names = STACKS.map((s) => s.name);
+    const registry = STACKS.findIndex((s) => s.isRegistry);
+    expect(STACKS.filter((s) => s.isRegistry)).toHaveLength(1);
+    expect(names.indexOf('edge')).toBeLessThan(registry);
+    for (const s of STACKS.filter((x) => x.needsAppImage)) expect(names.indexOf(s.name)).toBeGreaterThan(registry);
+    expect(() => stackSpec('nope')).toThrow('unknown stack "nope" (stacks: edge, harbor, jenkins, shagram)');
+  });
+  test('the Shagram stack gets the image, origin and the registry login; the edge the hosts and ports', () => {
+    expect(stackEnv('shagram', v)).toEqual({
+      COMPOSE_PROJECT_NAME: 'shagram',
       APP_IMAGE: 'reg.t/shagram/shagram:abc1234',
+      JWT_SECRET: 'j',
       WS_ALLOWED_ORIGINS: 'https://chat.t',
-      JENKINS_PORT: '8081',
-      HARBOR_PORT: '8085',
-      COMPOSE_PROFILES: '',
+      REGISTRY_HOST: 'reg.t',
+      REGISTRY_USERNAME: 'robot$shagram+ci',
+      REGISTRY_PASSWORD: 'r',
     });
-    expect(stackEnv('shagram', { ...v, letsencryptEmail: 'a@b.t' })).toMatchObject({ COMPOSE_PROFILES: 'letsencrypt', LETSENCRYPT_EMAIL: 'a@b.t' });
+    expect(stackEnv('edge', v)).toMatchObject({ CHAT_HOST: 'chat.t', JENKINS_HOST: 'ci.t', REGISTRY_HOST: 'reg.t', JENKINS_PORT: '8081', HARBOR_PORT: '8085', COMPOSE_PROFILES: '' });
+    expect(stackEnv('edge', { ...v, letsencryptEmail: 'a@b.t' })).toMatchObject({ COMPOSE_PROFILES: 'letsencrypt', LETSENCRYPT_EMAIL: 'a@b.t' });
+  });
+  test('the Jenkins stack gets every variable its compose secrets read; multi-line ones as one base64 line', () => {
+    const env = stackEnv('jenkins', v);
+    expect(env).toMatchObject({ PULUMI_CONFIG_PASSPHRASE: 'p', PULUMI_ACCESS_TOKEN: '', VPS_SSH_USER: 'deploy' });
+    expect(Buffer.from(env.YC_SA_KEY_JSON_BASE64!, 'base64').toString()).toBe('{"a":1}');
+    expect(Buffer.from(env.VPS_SSH_PRIVATE_KEY_BASE64!, 'base64').toString()).toBe('KEY\nLINES\n');
+    expect(stackEnv('jenkins', { ...v, ci: { ...v.ci, yandexKeyJson: '' } }).YC_SA_KEY_JSON_BASE64).toBe('');
+    // what jenkins/compose.yaml's secrets read
+    const compose = readFileSync(join(__dirname, '..', '..', 'jenkins', 'compose.yaml'), 'utf8');
+    const read = [...compose.matchAll(/^\s+environment: ([A-Z_0-9]+)$/gm)].map((m) => m[1]!);
+    expect(read.length).toBeGreaterThan(5);
+    for (const name of read) expect(env).toHaveProperty(name);
   });
   test('each stack gets only its own secrets', () => {
     expect(Object.values(stackEnv('shagram', v))).not.toContain('h');

@@ -9,16 +9,16 @@ import { YANDEX_PROVIDER_VERSION } from '../yandex';
 
 let platform: Platform;
 let run: MockRun;
-let stackDirs: Record<'harbor' | 'jenkins' | 'shagram', string>;
+let stackDirs: Record<'edge' | 'harbor' | 'jenkins' | 'shagram', string>;
 
 beforeAll(async () => {
   // Fixture stack folders, plus local-only files that must never be shipped.
   const src = join(tmpBundleRoot(), 'src');
   cpSync(FIXTURE_STACKS, src, { recursive: true });
-  writeFileSync(join(src, 'nginx', '.env'), 'JWT_SECRET=local-only\n');
+  writeFileSync(join(src, 'chat', '.env'), 'JWT_SECRET=local-only\n');
   mkdirSync(join(src, 'nginx', 'tls'));
   writeFileSync(join(src, 'nginx', 'tls', 'privkey.pem'), 'local key\n');
-  stackDirs = { harbor: join(src, 'harbor'), jenkins: join(src, 'jenkins'), shagram: join(src, 'nginx') };
+  stackDirs = { edge: join(src, 'nginx'), harbor: join(src, 'harbor'), jenkins: join(src, 'jenkins'), shagram: join(src, 'chat') };
   const cfg = prodConfig();
   ({ platform, run } = await runMocked(cfg, ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () =>
     runProgram({ bundleRoot: tmpBundleRoot(), stackDirs }),
@@ -107,10 +107,11 @@ describe('remote commands', () => {
   });
 
   test.each([
+    ['edge', '/opt/shagram/stacks/edge'],
     ['harbor', '/opt/shagram/stacks/harbor'],
     ['jenkins', '/opt/shagram/stacks/jenkins'],
     ['shagram', '/opt/shagram/stacks/shagram'],
-  ])('%s: lifecycle, stage, upload and deploy with content-hash triggers', (name, dir) => {
+  ])('%s: lifecycle, stage, upload and deploy with content-hash triggers', async (name, dir) => {
     const lifecycle = byName(`${name}-lifecycle`).inputs;
     expect(lifecycle.create).toContain(`mkdir -p '${dir}'`);
     expect(lifecycle.delete).toContain('compose down --remove-orphans');
@@ -125,21 +126,30 @@ describe('remote commands', () => {
     expect(stage.triggers).toHaveLength(1);
     expect(stage.triggers[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(upload.triggers).toEqual(stage.triggers);
-    expect(upload.remotePath).toBe(`/opt/shagram/incoming/${name}`);
+    // One archive file to a path the stage step just removed: @pulumi/command writes a file source to a missing
+    // path exactly there (copyController.go sftpCopy), and tar keeps the modes inside.
+    expect(upload.remotePath).toBe(`/opt/shagram/incoming/${name}.tar.gz`);
+    expect(platform.stacks[name as 'edge'].bundle.archive).toMatch(new RegExp(`/${name}\\.tar\\.gz$`));
+    const source = await valueOf(platform.stacks[name as 'edge'].upload.source);
+    expect(source).toBeInstanceOf(pulumi.asset.FileAsset);
+    expect(await (source as pulumi.asset.FileAsset).path).toBe(platform.stacks[name as 'edge'].bundle.archive);
+    expect(stage.create).toContain(`rm -f '/opt/shagram/incoming/${name}.tar.gz'`);
+    expect(deploy.create).toContain(`tar -xzf '/opt/shagram/incoming/${name}.tar.gz'`);
     expect(deploy.triggers[0]).toBe(stage.triggers[0]);
-    expect(deploy.triggers[1]).toBe(name === 'shagram' ? '0123456789ab' : '');
+    expect(deploy.triggers[1]).toBe(name === 'shagram' || name === 'jenkins' ? '0123456789ab' : '');
     expect(deploy.create).toContain('--wait');
     expect(deploy.create).toContain('up -d --wait --wait-timeout');
     expect(deploy.create).toContain('--remove-orphans');
-    expect(deploy.create).toContain(name === 'harbor' ? './install' : 'compose pull');
+    expect(deploy.create).toContain({ harbor: './install', jenkins: 'compose build', edge: 'compose pull', shagram: 'registry_login' }[name]);
     expect(deploy.addPreviousOutputInEnv).toBe(false);
   });
 
-  test('the stack bundles leave local secrets behind, and the three hashes differ', () => {
-    expect(platform.stacks.shagram.bundle.files).toEqual(['compose.yaml', 'templates/chat.conf.template']);
+  test('the stack bundles leave local secrets behind, and the four hashes differ', () => {
+    expect(platform.stacks.edge.bundle.files).toEqual(['compose.yaml', 'templates/chat.conf.template']);
+    expect(platform.stacks.shagram.bundle.files).toEqual(['compose.yaml']);
     expect(platform.stacks.harbor.bundle.files).toEqual(['docker-compose.yml', 'install']);
-    const hashes = ['harbor', 'jenkins', 'shagram'].map((n) => byName(`${n}-stage`).inputs.triggers[0]);
-    expect(new Set(hashes).size).toBe(3);
+    const hashes = ['edge', 'harbor', 'jenkins', 'shagram'].map((n) => byName(`${n}-stage`).inputs.triggers[0]);
+    expect(new Set(hashes).size).toBe(4);
   });
 
   test('no command line carries a secret: every secret reaches the host on stdin', () => {
@@ -155,7 +165,15 @@ describe('remote commands', () => {
     expect(stdin).toContain("JWT_SECRET='jwt-secret-from-config-0123456789abcdef'");
     expect(stdin).toContain("APP_IMAGE='registry.shagram.test/shagram/shagram:0123456789ab'");
     expect(stdin).toContain("WS_ALLOWED_ORIGINS='https://chat.shagram.test'");
-    expect(stdin).toContain("COMPOSE_PROFILES='letsencrypt'");
+    expect(stdin).toContain("REGISTRY_USERNAME='robot$shagram+ci'");
+    expect(stdin).toMatch(/REGISTRY_PASSWORD='Mockharborrobotsecret/);
+    expect(byName('edge-deploy').inputs.stdin).toContain("COMPOSE_PROFILES='letsencrypt'");
+    // Every variable a compose secret of the Jenkins stack reads is present (Compose v2 refuses a missing one).
+    const jenkinsEnv: string = byName('jenkins-deploy').inputs.stdin;
+    for (const v of ['PULUMI_CONFIG_PASSPHRASE', 'PULUMI_ACCESS_TOKEN', 'YC_SA_KEY_JSON_BASE64', 'VPS_SSH_PRIVATE_KEY_BASE64', 'JENKINS_ADMIN_PASSWORD', 'GITHUB_WEBHOOK_SECRET', 'HARBOR_ROBOT_SECRET']) {
+      expect(jenkinsEnv).toMatch(new RegExp(`^${v}='`, 'm'));
+    }
+    expect(jenkinsEnv).toContain(`VPS_SSH_PRIVATE_KEY_BASE64='${Buffer.from(TEST_PRIVATE_KEY).toString('base64')}'`);
     expect(byName('harbor-deploy').inputs.stdin).toMatch(/HARBOR_ADMIN_PASSWORD='Mockharboradminpassword/);
     expect(byName('harbor-deploy').inputs.stdin).toContain(`HARBOR_INSTALLER_SHA256='${HARBOR_SHA256}'`);
     expect(byName('jenkins-deploy').inputs.stdin).toMatch(/JENKINS_ADMIN_PASSWORD='Mockjenkinsadminpassword/);
@@ -170,10 +188,12 @@ describe('image and order', () => {
     expect(img.registry).toMatchObject({ server: 'registry.shagram.test', username: 'admin' });
   });
 
-  test('order: VPS → host ready → harbor → image push → jenkins → shagram', () => {
+  test('order: VPS → host ready → edge → harbor → image push → jenkins → shagram', () => {
     const urn = (n: string) => byName(n).urn;
     expect(dependsTransitively('host-wait').has(urn('shagram-vm'))).toBe(true);
-    expect(dependsTransitively('harbor-lifecycle').has(urn('host-wait'))).toBe(true);
+    expect(dependsTransitively('edge-lifecycle').has(urn('host-wait'))).toBe(true);
+    expect(dependsTransitively('harbor-lifecycle').has(urn('edge-deploy'))).toBe(true);
+    expect(dependsTransitively('edge-deploy').has(urn('harbor-lifecycle'))).toBe(false);
     expect(dependsTransitively('app-image').has(urn('harbor-deploy'))).toBe(true);
     expect(dependsTransitively('jenkins-lifecycle').has(urn('app-image'))).toBe(true);
     expect(dependsTransitively('shagram-lifecycle').has(urn('app-image'))).toBe(true);
@@ -196,7 +216,7 @@ describe('secrets and outputs', () => {
     }
     expect(await pulumi.isSecret(platform.ready.wait.connection)).toBe(true);
     // As the engine receives them: secret envelopes.
-    for (const n of ['harbor', 'jenkins', 'shagram']) expect(isSecretEnvelope(byName(`${n}-deploy`).raw.stdin)).toBe(true);
+    for (const n of ['edge', 'harbor', 'jenkins', 'shagram']) expect(isSecretEnvelope(byName(`${n}-deploy`).raw.stdin)).toBe(true);
     expect(isSecretEnvelope(byName('host-wait').raw.connection.privateKey) || isSecretEnvelope(byName('host-wait').raw.connection)).toBe(true);
     for (const n of ['jwt-secret', 'harbor-admin-password']) {
       const r = run.resources.find((x) => x.name === n);

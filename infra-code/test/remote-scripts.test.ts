@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deployScript, downScript, prepareScript, stageScript, waitReadyScript, type DeployOptions } from '../plan/remote-scripts';
+import { packBundleArchive } from '../plan/bundle-archive';
+import { deployScript, downScript, imageCommands, prepareScript, stageScript, waitReadyScript, type DeployOptions } from '../plan/remote-scripts';
 import { stackDeployOptions } from '../plan/stacks';
 
 let root: string;
@@ -28,6 +29,7 @@ case "$*" in *--help*) ;; *) echo "docker $*" >> "${log}" ;; esac
 case "$1 $2" in
   "info "*) [ ! -e "${root}/no-docker" ] ;;
   "compose version") ${withComposePlugin ? 'exit 0' : 'exit 1'} ;;
+  "login --username") cat > "${root}/login-password"; [ ! -e "${root}/fail-login" ] ;;
   "compose up")
     if [ "$3" = "--help" ]; then echo "      --wait-timeout int   Maximum duration to wait for the project to be running|healthy"; exit 0; fi
     if [ -e "${root}/fail-up" ]; then echo "container app is unhealthy" >&2; exit 1; fi; echo "env: $(grep APP_IMAGE .env)" >> "${log}" ;;
@@ -69,8 +71,22 @@ function run(script: string, stdin = '', cwd = root): { code: number; stdout: st
 const logLines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
 
 function opts(name = 'shagram'): DeployOptions {
-  return { ...stackDeployOptions(name as 'shagram'), stackDir: join(root, 'stacks', name), incomingDir: join(root, 'incoming', name) };
+  return { ...stackDeployOptions(name as 'shagram'), stackDir: join(root, 'stacks', name), incomingArchive: join(root, 'incoming', `${name}.tar.gz`) };
 }
+
+/** What the upload leaves: the stack's archive at `incomingArchive`, made from `files` (path → [content, mode]). */
+function upload(o: DeployOptions, files: Record<string, [string, number]> = { 'compose.yaml': ['services: {}\n', 0o644] }): void {
+  const dir = mkdtempSync(join(tmpdir(), 'shagram-bundle-'));
+  for (const [path, [content, mode]] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+    chmodSync(join(dir, path), mode);
+  }
+  packBundleArchive(dir, Object.keys(files), o.incomingArchive);
+}
+
+/** The .env a Shagram deploy receives (registry login values included). */
+const SHAGRAM_ENV = (tag: string) => `APP_IMAGE='reg/shagram/shagram:${tag}'\nREGISTRY_HOST='reg'\nREGISTRY_USERNAME='robot$shagram+ci'\nREGISTRY_PASSWORD='robot-s3cret'\n`;
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'shagram-remote-'));
@@ -88,45 +104,97 @@ test('every generated script is valid sh and bash syntax', () => {
   }
 });
 
-test('prepare, stage, deploy: files synced, .env from stdin with mode 600, pull then up --wait', () => {
+test('prepare, stage, deploy: archive unpacked with its modes, .env from stdin with mode 600, login, pull then up --wait', () => {
   const o = opts();
   expect(run(prepareScript(o)).code).toBe(0);
   expect(statSync(o.stackDir).isDirectory()).toBe(true);
-  // What CopyToRemote leaves: the incoming folder (with a stray .env that must not win).
   expect(run(stageScript(o)).code).toBe(0);
-  mkdirSync(join(o.incomingDir, 'templates'), { recursive: true });
-  writeFileSync(join(o.incomingDir, 'compose.yaml'), 'services: {}\n');
-  writeFileSync(join(o.incomingDir, 'templates', 'chat.conf.template'), 'server {}\n');
-  writeFileSync(join(o.incomingDir, '.env'), "APP_IMAGE='stray'\n");
+  expect(existsSync(o.incomingArchive)).toBe(false);
+  upload(o, { 'compose.yaml': ['services: {}\n', 0o644], 'templates/chat.conf.template': ['server {}\n', 0o644], 'entrypoint.d/30-tls.sh': ['#!/bin/sh\n', 0o755] });
 
-  const r = run(deployScript(o), "APP_IMAGE='reg/shagram/shagram:aaaaaaa'\nJWT_SECRET='s3cret'\n");
+  const env = SHAGRAM_ENV('aaaaaaa') + "JWT_SECRET='s3cret'\n";
+  const r = run(deployScript(o), env);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('deploy shagram: healthy');
-  expect(readFileSync(join(o.stackDir, '.env'), 'utf8')).toBe("APP_IMAGE='reg/shagram/shagram:aaaaaaa'\nJWT_SECRET='s3cret'\n");
+  expect(readFileSync(join(o.stackDir, '.env'), 'utf8')).toBe(env);
   expect(statSync(join(o.stackDir, '.env')).mode & 0o777).toBe(0o600);
   expect(readFileSync(join(o.stackDir, 'templates', 'chat.conf.template'), 'utf8')).toBe('server {}\n');
+  expect(statSync(join(o.stackDir, 'entrypoint.d', '30-tls.sh')).mode & 0o777).toBe(0o755);
+  expect(statSync(join(o.stackDir, 'compose.yaml')).mode & 0o777).toBe(0o644);
   expect(existsSync(join(o.stackDir, '.env.previous'))).toBe(false);
   expect(logLines().filter((l) => !l.startsWith('docker compose version'))).toEqual([
+    'docker login --username robot$shagram+ci --password-stdin reg',
     'docker compose pull',
     'docker compose up -d --wait --wait-timeout 180 --remove-orphans',
     "env: APP_IMAGE='reg/shagram/shagram:aaaaaaa'",
   ]);
-  // The secret never appears in what docker was called with.
-  expect(readFileSync(log, 'utf8')).not.toContain('s3cret');
+  // The robot password reached docker on stdin only; no secret appears in what docker was called with.
+  expect(readFileSync(join(root, 'login-password'), 'utf8')).toBe('robot-s3cret');
+  expect(readFileSync(log, 'utf8')).not.toMatch(/s3cret/);
+});
+
+test('a failed registry login fails the deploy before any pull, keeping the previous .env', () => {
+  const o = opts();
+  run(prepareScript(o));
+  upload(o);
+  expect(run(deployScript(o), SHAGRAM_ENV('aaaaaaa')).code).toBe(0);
+  writeFileSync(join(root, 'fail-login'), '');
+  writeFileSync(log, '');
+  const r = run(deployScript(o), SHAGRAM_ENV('bbbbbbb'));
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('deploy shagram: docker login to reg as robot$shagram+ci failed');
+  expect(r.stderr).toContain('deploy shagram: registry_login failed');
+  expect(logLines().some((l) => l.includes('pull') || l.includes('compose up'))).toBe(false);
+  expect(readFileSync(join(o.stackDir, '.env'), 'utf8')).toBe(SHAGRAM_ENV('aaaaaaa'));
+});
+
+test('a .env without the registry credential is refused by name', () => {
+  const o = opts();
+  run(prepareScript(o));
+  upload(o);
+  const r = run(deployScript(o), "APP_IMAGE='reg/shagram/shagram:aaaaaaa'\n");
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('deploy shagram: .env lacks REGISTRY_HOST, REGISTRY_USERNAME or REGISTRY_PASSWORD for the registry login');
+});
+
+test('a missing upload is refused in one line and nothing runs', () => {
+  const o = opts();
+  run(prepareScript(o));
+  const r = run(deployScript(o), SHAGRAM_ENV('aaaaaaa'));
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim()).toBe(`deploy shagram: the uploaded archive ${o.incomingArchive} is missing`);
+  expect(existsSync(join(o.stackDir, '.env'))).toBe(false);
+  expect(existsSync(join(o.stackDir, '.env.next'))).toBe(false);
+});
+
+test('image step per policy: pull stacks pull (after login when asked), build stacks build and never pull, installer stacks neither', () => {
+  // Compose v2 reference (docs.docker.com/reference/cli/docker/compose/pull/ and pkg/compose/pull.go): `pull` of a
+  // service whose image is only built locally fails unless `--ignore-buildable`; `up` builds only a missing image
+  // (`--build` forces it), so a built stack must run `compose build` on every deploy to pick up its changes.
+  expect(imageCommands({ images: 'pull', registryLogin: true })).toEqual(['registry_login', 'compose pull']);
+  expect(imageCommands({ images: 'pull', registryLogin: false })).toEqual(['compose pull']);
+  expect(imageCommands({ images: 'build', registryLogin: false })).toEqual(['compose build']);
+  expect(imageCommands({ images: 'installer', registryLogin: false })).toEqual([]);
+  expect(deployScript(opts('jenkins'))).toContain('compose build ||');
+  expect(deployScript(opts('jenkins'))).not.toContain('compose pull');
+  expect(deployScript(opts('harbor'))).not.toMatch(/compose (pull|build)/);
+  expect(deployScript(opts('edge'))).toContain('compose pull ||');
+  expect(deployScript(opts('edge'))).not.toContain('docker login');
 });
 
 test('a failed health gate restores the previous image tag and fails the deploy', () => {
   const o = opts();
   run(prepareScript(o));
-  expect(run(deployScript(o), "APP_IMAGE='reg/shagram/shagram:aaaaaaa'\n").code).toBe(0);
+  upload(o);
+  expect(run(deployScript(o), SHAGRAM_ENV('aaaaaaa')).code).toBe(0);
   writeFileSync(join(root, 'fail-up'), '');
   writeFileSync(log, '');
   // The rollback's own `up` also fails here (the fake fails every up): the script still restores .env and exits 1.
-  const r = run(deployScript(o), "APP_IMAGE='reg/shagram/shagram:bbbbbbb'\n");
+  const r = run(deployScript(o), SHAGRAM_ENV('bbbbbbb'));
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('deploy shagram: services did not become healthy; restoring the previous .env (image tag)');
-  expect(readFileSync(join(o.stackDir, '.env'), 'utf8')).toBe("APP_IMAGE='reg/shagram/shagram:aaaaaaa'\n");
+  expect(readFileSync(join(o.stackDir, '.env'), 'utf8')).toBe(SHAGRAM_ENV('aaaaaaa'));
   expect(logLines().filter((l) => l.startsWith('docker compose up'))).toEqual([
     'docker compose up -d --wait --wait-timeout 180 --remove-orphans',
     'docker compose up -d --wait --wait-timeout 180 --remove-orphans',
@@ -134,8 +202,9 @@ test('a failed health gate restores the previous image tag and fails the deploy'
 });
 
 test('rollback brings the previous tag up when it is healthy', () => {
-  const o = opts();
+  const o = opts('edge');
   run(prepareScript(o));
+  upload(o);
   run(deployScript(o), "APP_IMAGE='old'\n");
   writeFileSync(log, '');
   // Fail only the first `up`: the fake removes the marker after failing once.
@@ -153,6 +222,7 @@ test('rollback brings the previous tag up when it is healthy', () => {
 test('an empty .env on stdin is refused before anything runs', () => {
   const o = opts();
   run(prepareScript(o));
+  upload(o);
   const r = run(deployScript(o), '');
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('deploy shagram: empty .env on stdin');
@@ -162,9 +232,8 @@ test('an empty .env on stdin is refused before anything runs', () => {
 test('harbor: runs the installer wrapper and does not pull', () => {
   const o = opts('harbor');
   run(prepareScript(o));
-  mkdirSync(o.incomingDir, { recursive: true });
-  writeFileSync(join(o.incomingDir, 'install'), `#!/bin/sh\necho "install $(grep -c . .env)" >> "${log}"\n`);
-  chmodSync(join(o.incomingDir, 'install'), 0o755);
+  // the wrapper arrives non-executable unless the archive keeps its mode
+  upload(o, { install: [`#!/bin/sh\necho "install $(grep -c . .env)" >> "${log}"\n`, 0o755] });
   const r = run(deployScript(o), "HARBOR_ADMIN_PASSWORD='x'\n");
   expect(r.code).toBe(0);
   expect(logLines().filter((l) => !l.includes('compose version'))[0]).toBe('install 1');
@@ -174,15 +243,17 @@ test('harbor: runs the installer wrapper and does not pull', () => {
 test('harbor without wrapper or generated compose file fails with one line', () => {
   const o = opts('harbor');
   run(prepareScript(o));
+  upload(o, { 'harbor.yml.template': ['x\n', 0o644] });
   const r = run(deployScript(o), "A='1'\n");
   expect(r.code).toBe(1);
-  expect(r.stderr.trim()).toBe('deploy harbor: no ./install wrapper and no docker-compose.yml');
+  expect(r.stderr.trim().split('\n')[0]).toBe('deploy harbor: no ./install wrapper and no docker-compose.yml');
 });
 
 test('falls back to docker-compose v1 (no --wait): up, then polls docker inspect until every container is healthy', () => {
   fakeDocker(false);
   const o = opts('jenkins');
   run(prepareScript(o));
+  upload(o);
   // the controller is starting on the first look and healthy on the second; the agent has no health check;
   // a one-shot key generator has exited 0
   v1Containers({ controller: ['running 0 starting', 'running 0 healthy'], agent: ['running 0 '], keygen: ['exited 0 '] });
@@ -192,7 +263,7 @@ test('falls back to docker-compose v1 (no --wait): up, then polls docker inspect
   expect(r.stdout).toContain('deploy jenkins: healthy');
   const lines = logLines();
   expect(lines.filter((l) => l.startsWith('docker-compose'))).toEqual([
-    'docker-compose pull',
+    'docker-compose build',
     'docker-compose up -d --remove-orphans',
     'docker-compose ps -q',
     'docker-compose ps -q',
@@ -204,6 +275,7 @@ test('docker-compose v1: an unhealthy or failed container fails the gate at once
   fakeDocker(false);
   const o = opts('jenkins');
   run(prepareScript(o));
+  upload(o);
   v1Containers({ controller: ['running 0 healthy'] });
   expect(run(deployScript(o), "TAG='old'\n").code).toBe(0);
   v1Containers({ controller: ['running 0 unhealthy', 'running 0 healthy'], keygen: ['exited 3 '] });
@@ -218,6 +290,7 @@ test('docker-compose v1: a container still starting when the bound passes fails 
   fakeDocker(false);
   const o = { ...opts('jenkins'), waitTimeoutSeconds: 1 };
   run(prepareScript(o));
+  upload(o);
   v1Containers({ controller: ['running 0 starting'], agent: ['running 0 '] });
   const r = run(deployScript(o), "TAG='x'\n");
   expect(r.code).toBe(1);

@@ -57,7 +57,9 @@ describe('jenkins/compose.yaml', () => {
     expect(wanted.length).toBeGreaterThanOrEqual(6);
     expect([...services.controller.secrets].sort()).toEqual(wanted);
     const declared = report.document.secrets as Record<string, { environment: string }>;
-    for (const name of wanted) expect(declared[name]).toEqual({ environment: name.toUpperCase() });
+    // Multi-line secrets travel as one base64 line (JCasC decodes them); the others as they are.
+    const base64 = ['vps_ssh_private_key', 'yc_sa_key_json'];
+    for (const name of wanted) expect(declared[name]).toEqual({ environment: name.toUpperCase() + (base64.includes(name) ? '_BASE64' : '') });
     expect(Object.keys(declared).sort()).toEqual(wanted);
     expect(services.agent.secrets).toBeUndefined();
     // Secrets never travel as plain environment of a container.
@@ -133,8 +135,10 @@ describe('jenkins/casc/jenkins.yaml', () => {
   it('defines the deploy credentials the Jenkinsfile uses, all from secrets', () => {
     expect(credential('harbor-robot')).toMatchObject({ kind: 'usernamePassword', username: 'robot$shagram+ci', password: '${harbor_robot_secret}' });
     expect(credential('pulumi-passphrase')).toMatchObject({ kind: 'string', secret: '${pulumi_config_passphrase}' });
-    expect(credential('yc-sa-key')).toMatchObject({ kind: 'file', secretBytes: '${base64:${yc_sa_key_json}}' });
-    expect(credential('vps-ssh-key').privateKeySource.directEntry.privateKey).toBe('${vps_ssh_private_key}');
+    // secretBytes takes base64, which the secret already is; the key is decoded (JCasC's SecretSourceResolver has
+    // both `base64` and `decodeBase64`).
+    expect(credential('yc-sa-key')).toMatchObject({ kind: 'file', secretBytes: '${yc_sa_key_json}' });
+    expect(credential('vps-ssh-key').privateKeySource.directEntry.privateKey).toBe('${decodeBase64:${vps_ssh_private_key}}');
     const jenkinsfile = fs.readFileSync(path.join(stackDir, '..', 'Jenkinsfile'), 'utf8');
     for (const id of [...jenkinsfile.matchAll(/credentialsId: '([^']+)'/g)].map((match) => match[1] as string)) {
       expect(credentials.map((entry) => Object.values(entry)[0].id)).toContain(id);

@@ -1,14 +1,14 @@
 import path from 'node:path';
+import { HOST_STACKS_DIR, STACK_NAMES, type StackName } from '../../../infra-code/plan/stack-spec';
 import { ScriptError } from './cli';
 
-/** The stacks on the host, in dependency order (docs/decisions.md): restart and deploy follow it. */
-export const STACK_ORDER = ['harbor', 'jenkins', 'shagram'] as const;
+/** The stacks on the host, in dependency order (the stack table, infra-code/plan/stack-spec.ts): restart and deploy follow it. */
+export const STACK_ORDER = STACK_NAMES;
 
-/** A stack name. */
-export type StackName = (typeof STACK_ORDER)[number];
+export type { StackName };
 
 /** Default folder holding one folder per stack. */
-export const DEFAULT_STACKS_ROOT = '/opt/shagram/stacks';
+export const DEFAULT_STACKS_ROOT = HOST_STACKS_DIR;
 
 /** File names Compose looks for, in its own order of preference (Harbor's installer writes docker-compose.yml). */
 export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'] as const;
