@@ -1,7 +1,16 @@
-/** Host readiness: over SSH, waits until cloud-init has finished and Docker answers. */
+/** Host readiness: over SSH, waits until cloud-init has finished and Docker answers, and checks Node.js 20+. */
 import { remote, types } from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
+import { nodeCheckScript } from '../plan/host-tools';
 import { waitReadyScript } from '../plan/remote-scripts';
+
+/**
+ * The readiness script: cloud-init finished and Docker answers ({@link waitReadyScript}), then Node.js 20+ (the host
+ * scripts and Harbor's installer run on it; cloud-init installs it on a new VPS, an existing host must have it). Pure.
+ */
+export function hostReadyScript(): string {
+  return waitReadyScript({ dockerTimeoutSeconds: 600 }).replace(/echo "host-ready: ok"\n$/, `${nodeCheckScript('host-ready')}\necho "host-ready: ok"\n`);
+}
 
 /** Inputs of `HostReady`. */
 export interface HostReadyArgs {
@@ -19,7 +28,7 @@ export class HostReady extends pulumi.ComponentResource {
     super('shagram:infra:HostReady', name, {}, opts);
     this.wait = new remote.Command(
       `${name}-wait`,
-      { connection: args.connection, create: waitReadyScript({ dockerTimeoutSeconds: 600 }), triggers: args.triggers, addPreviousOutputInEnv: false },
+      { connection: args.connection, create: hostReadyScript(), triggers: args.triggers, addPreviousOutputInEnv: false },
       { parent: this, dependsOn: opts?.dependsOn, customTimeouts: { create: '20m' } },
     );
     this.registerOutputs({});

@@ -102,6 +102,8 @@ describe('remote commands', () => {
     const wait = byName('host-wait').inputs;
     expect(wait.create).toContain('cloud-init status --wait');
     expect(wait.create).toContain('docker info');
+    expect(wait.create).toContain("node -p 'process.versions.node'");
+    expect(wait.create.trim().split('\n').pop()).toBe('echo "host-ready: ok"');
     expect(wait.connection).toMatchObject({ host: '203.0.113.10', port: 22, user: 'deploy' });
     expect(wait.triggers).toEqual(['shagram-vm-id']);
   });
@@ -147,7 +149,8 @@ describe('remote commands', () => {
   test('the stack bundles leave local secrets behind, and the four hashes differ', () => {
     expect(platform.stacks.edge.bundle.files).toEqual(['compose.yaml', 'templates/chat.conf.template']);
     expect(platform.stacks.shagram.bundle.files).toEqual(['compose.yaml']);
-    expect(platform.stacks.harbor.bundle.files).toEqual(['docker-compose.yml', 'install']);
+    // Harbor's bundle carries the installer wrapper's one bundled file (run with the host's Node, no checkout).
+    expect(platform.stacks.harbor.bundle.files).toEqual(['docker-compose.yml', 'install', 'install.cjs']);
     const hashes = ['edge', 'harbor', 'jenkins', 'shagram'].map((n) => byName(`${n}-stage`).inputs.triggers[0]);
     expect(new Set(hashes).size).toBe(4);
   });
