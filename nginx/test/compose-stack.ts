@@ -1,16 +1,25 @@
 /**
- * Container-lane helpers: plan and drive the Shagram compose stack (nginx/compose.yaml) with docker-compose
- * against a podman API socket. The planning functions are pure; the rest run commands.
+ * Container-lane helpers: plan and drive the two compose stacks of the Shagram host — the edge (nginx/compose.yaml,
+ * nginx + certbot) and the shagram stack (chat/compose.yaml, the app), which meet on the edge's network — with
+ * docker-compose against a podman API socket. The planning functions are pure; the rest run commands.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { run, type RunResult } from '../../test/system-helpers/exec';
 
-/** Everything a test decides about one stack instance. */
+/** The two stacks: the edge (deployed first) and the shagram stack (the chat app). */
+export type StackPart = 'edge' | 'shagram';
+
+/** Repository folder of each stack (its compose.yaml and .env.example). */
+export const STACK_DIRS: Record<StackPart, string> = { edge: 'nginx', shagram: 'chat' };
+
+/** Everything a test decides about one instance of the two stacks. */
 export interface StackSettings {
-  /** Compose project name (lower-case letters and digits: docker-compose v1 strips anything else). */
-  project: string;
+  /** Compose project names (lower-case letters and digits: docker-compose v1 strips anything else). */
+  projects: Record<StackPart, string>;
+  /** Name of the edge's network (EDGE_NETWORK), which the app joins: one per test run, so runs never meet. */
+  edgeNetwork: string;
   appImage: string;
   nodeImage: string;
   nginxImage: string;
@@ -28,32 +37,48 @@ export interface StackSettings {
 }
 
 /**
- * The .env file of one test stack: every variable of nginx/.env.example that the stack reads, with the
- * test's values. Published ports are `127.0.0.1:<port>` so the edge never listens beyond loopback. Pure.
+ * Project and network names of one test run from a unique `prefix` (lower-case letters and digits): the projects
+ * `<prefix>edge` and `<prefix>shagram`, the network `<prefix>-edge`. Pure.
  */
-export function stackEnvFile(settings: StackSettings): string {
-  const values: Record<string, string> = {
-    COMPOSE_PROJECT_NAME: settings.project,
-    APP_IMAGE: settings.appImage,
-    NGINX_IMAGE: settings.nginxImage,
-    NODE_BUILD_IMAGE: settings.nodeImage,
-    NODE_RUNTIME_IMAGE: settings.nodeImage,
-    CHAT_HOST: settings.chatHost,
-    JENKINS_HOST: settings.jenkinsHost,
-    REGISTRY_HOST: settings.registryHost,
-    JWT_SECRET: settings.jwtSecret,
-    JWT_TTL: '1h',
-    WS_ALLOWED_ORIGINS: chatOrigin(settings),
-    LOG_LEVEL: 'info',
-    MESSAGE_RATE_LIMIT: '20/10',
-    AUTH_RATE_LIMIT: '1000/60',
-    HTTP_PORT: `127.0.0.1:${settings.httpPort}`,
-    HTTPS_PORT: `127.0.0.1:${settings.httpsPort}`,
-    HOST_GATEWAY: settings.hostGateway,
-    TLS_DIR: settings.tlsDir,
-    TLS_RELOAD_INTERVAL: '0',
-    COMPOSE_PROFILES: '',
-  };
+export function stackNames(prefix: string): Pick<StackSettings, 'projects' | 'edgeNetwork'> {
+  if (!/^[a-z0-9]+$/.test(prefix)) throw new Error(`stack name prefix "${prefix}": use lower-case letters and digits only`);
+  return { projects: { edge: `${prefix}edge`, shagram: `${prefix}shagram` }, edgeNetwork: `${prefix}-edge` };
+}
+
+/**
+ * The .env file of one of the test's stacks: every variable of that stack's .env.example that it reads, with the
+ * test's values. The edge publishes `127.0.0.1:<port>`, so it never listens beyond loopback. Pure.
+ */
+export function stackEnvFile(part: StackPart, settings: StackSettings): string {
+  const values: Record<string, string> =
+    part === 'edge'
+      ? {
+          COMPOSE_PROJECT_NAME: settings.projects.edge,
+          EDGE_NETWORK: settings.edgeNetwork,
+          NGINX_IMAGE: settings.nginxImage,
+          CHAT_HOST: settings.chatHost,
+          JENKINS_HOST: settings.jenkinsHost,
+          REGISTRY_HOST: settings.registryHost,
+          HTTP_PORT: `127.0.0.1:${settings.httpPort}`,
+          HTTPS_PORT: `127.0.0.1:${settings.httpsPort}`,
+          HOST_GATEWAY: settings.hostGateway,
+          TLS_DIR: settings.tlsDir,
+          TLS_RELOAD_INTERVAL: '0',
+          COMPOSE_PROFILES: '',
+        }
+      : {
+          COMPOSE_PROJECT_NAME: settings.projects.shagram,
+          EDGE_NETWORK: settings.edgeNetwork,
+          APP_IMAGE: settings.appImage,
+          NODE_BUILD_IMAGE: settings.nodeImage,
+          NODE_RUNTIME_IMAGE: settings.nodeImage,
+          JWT_SECRET: settings.jwtSecret,
+          JWT_TTL: '1h',
+          WS_ALLOWED_ORIGINS: chatOrigin(settings),
+          LOG_LEVEL: 'info',
+          MESSAGE_RATE_LIMIT: '20/10',
+          AUTH_RATE_LIMIT: '1000/60',
+        };
   return Object.entries(values).map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
 }
 
@@ -62,7 +87,7 @@ export function chatOrigin(settings: Pick<StackSettings, 'chatHost' | 'httpsPort
   return `https://${settings.chatHost}:${settings.httpsPort}`;
 }
 
-/** Arguments of `docker-compose` for this stack, followed by `command`. Pure. */
+/** Arguments of `docker-compose` for one stack, followed by `command`. Pure. */
 export function composeArgs(composeFile: string, envFile: string, project: string, command: readonly string[]): string[] {
   return ['--env-file', envFile, '-f', composeFile, '-p', project, ...command];
 }

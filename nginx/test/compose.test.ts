@@ -9,7 +9,7 @@ import { EDGE_ENVSUBST_FILTER, EDGE_VARIABLES, ENTRYPOINT_VARIABLES } from '../e
 
 const stackDir = path.join(__dirname, '..');
 const composeFile = path.join(stackDir, 'compose.yaml');
-const report = validateComposeFile(composeFile, { unpublished: ['app'] });
+const report = validateComposeFile(composeFile);
 type Service = Record<string, any>;
 const services = report.document.services as Record<string, Service>;
 const example = parseDotEnv(fs.readFileSync(path.join(stackDir, '.env.example'), 'utf8'));
@@ -20,7 +20,7 @@ function mountOf(service: Service, target: string) {
   return found;
 }
 
-describe('nginx/compose.yaml (the Shagram stack)', () => {
+describe('nginx/compose.yaml (the edge stack)', () => {
   it('validates against the Compose Specification and the semantic rules', () => {
     expect(report.schemaErrors).toEqual([]);
     expect(report.semanticErrors).toEqual([]);
@@ -36,23 +36,28 @@ describe('nginx/compose.yaml (the Shagram stack)', () => {
     for (const name of Object.keys(example)) expect(exampleText).toMatch(new RegExp(`# .*\\n(#.*\\n)*([A-Z_]+=.*\\n)*${name}=`));
   });
 
-  it('keeps secrets out of .env.example except obvious placeholders', () => {
-    expect(example.JWT_SECRET).toMatch(/change-me/);
+  it('keeps secrets out of .env.example and .env out of git', () => {
+    expect(Object.keys(example).filter((name) => /SECRET|PASSWORD|TOKEN/.test(name))).toEqual([]);
     expect(fs.readFileSync(path.join(stackDir, '.gitignore'), 'utf8')).toMatch(/^\.env$/m);
   });
 
-  it('keeps the app private, in a named volume, non-root, behind a healthy-gated edge', () => {
-    const { app, nginx } = services as { app: Service; nginx: Service };
-    expect(app.ports).toBeUndefined();
-    expect(mountOf(app, '/app/data')).toMatchObject({ source: 'app-data', type: 'volume' });
-    expect(app.read_only).toBe(true);
-    expect(app.init).toBe(true);
-    expect(app.environment.NODE_ENV).toBe('production');
-    expect(app.build).toMatchObject({ context: '..', dockerfile: 'app/Dockerfile' });
-    expect(nginx.depends_on).toEqual({ app: { condition: 'service_healthy' } });
+  it('is the edge alone: nginx and certbot, project "edge", no dependency on the app', () => {
+    expect(Object.keys(services).sort()).toEqual(['certbot', 'nginx']);
+    expect(example.COMPOSE_PROJECT_NAME).toBe('edge');
+    expect(JSON.stringify(report.document)).not.toMatch(/app-data|APP_IMAGE|JWT_SECRET/);
+    expect(Object.keys(report.document.volumes as object).sort()).toEqual(['acme-webroot', 'letsencrypt', 'tls']);
+    // Nothing to wait for: the edge is deployed first, before the registry and before any app image exists.
+    expect(services.nginx?.depends_on).toBeUndefined();
+  });
+
+  it('creates the network "shagram-edge" (fixed name) and puts nginx on it alone; the app is reached there by its alias', () => {
+    const { nginx } = services as { nginx: Service };
+    expect(report.document.networks).toEqual({ edge: { name: 'shagram-edge' } });
+    // One network only: the resolver is the first nameserver of /etc/resolv.conf, which must be this network's DNS.
+    expect(nginx.networks).toEqual(['edge']);
     expect(nginx.ports).toEqual(['80:80', '443:443']);
     expect(nginx.extra_hosts).toEqual(['host.docker.internal:host-gateway']);
-    expect(nginx.environment.EDGE_APP_UPSTREAM).toBe('app:8080');
+    expect(nginx.environment.EDGE_APP_UPSTREAM).toBe('shagram-app:8080');
     expect(nginx.environment.EDGE_JENKINS_UPSTREAM).toBe('host.docker.internal:8081');
     expect(nginx.environment.EDGE_REGISTRY_UPSTREAM).toBe('host.docker.internal:8085');
   });

@@ -1,40 +1,59 @@
 /**
- * Container lane: the Shagram compose stack (nginx/compose.yaml) for real, under podman. Builds the app image
- * from app/Dockerfile on the local stand-in base images, brings the stack up with docker-compose against a
- * private podman API socket, chats through nginx over TLS, recreates the containers and checks that the
- * history survived in the named volume, recreates the app alone (new address) and checks that the running edge
- * follows it without a restart, that the app runs as a non-root user, and that SIGTERM drains.
- * Needs root and `npm run setup:system` (podman, docker-compose, the stand-in root filesystems).
+ * Container lane: the two compose stacks of the Shagram host for real, under podman — the edge (nginx/compose.yaml,
+ * project "edge") deployed FIRST and alone, then the shagram stack (chat/compose.yaml: the app, built from
+ * app/Dockerfile on the local stand-in base images), which joins the edge's network as "shagram-app". The shagram
+ * stack refuses to start before the edge exists; the edge starts healthy with no app (the chat answers 502) and
+ * follows the app once it appears, without a restart. Then: chat through nginx over TLS, both stacks recreated
+ * with the history surviving in the named volume, the app recreated alone (new address) and followed, the app as a
+ * non-root user on a read-only root, SIGTERM drains, and the edge stays up once the app is gone.
+ * docker-compose runs against a private podman API socket. Needs root and `npm run setup:system`.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run, type RunOptions } from '../../test/system-helpers/exec';
+import { removeComposeProjects } from '../../test/system-helpers/compose-projects';
 import { startPodmanService, type PodmanService } from '../../test/system-helpers/podman-service';
 import { ensureStandinImages } from '../../test/system-helpers/standin-images';
 import { request } from './https-client';
 import { freePort } from '../../test/system-helpers/ports';
-import { background, chatOrigin, composeArgs, extraCaCerts, serviceContainer, serviceContainers, stackEnvFile, until, waitHealthy, type StackSettings } from './compose-stack';
+import {
+  STACK_DIRS,
+  background,
+  chatOrigin,
+  composeArgs,
+  extraCaCerts,
+  serviceContainer,
+  serviceContainers,
+  stackEnvFile,
+  stackNames,
+  until,
+  waitHealthy,
+  type StackPart,
+  type StackSettings,
+} from './compose-stack';
 import { closed, nextMessages, openChatSocket } from './ws-client';
 
 const repo = path.join(__dirname, '..', '..');
-const nginxDir = path.join(repo, 'nginx');
-const composeFile = path.join(nginxDir, 'compose.yaml');
+const stackDir = (part: StackPart) => path.join(repo, STACK_DIRS[part]);
 const ROOM = 'containers';
 const PASSWORD = 'correct horse battery';
 
 let podman: PodmanService | undefined;
 let dir: string | undefined;
-let envFile: string;
 let env: NodeJS.ProcessEnv;
 let settings: StackSettings;
 let ca: Buffer;
 let appId: string;
+let nginxId: string;
 let history: Array<{ id: number; user: string; text: string }> = [];
 
-const compose = (command: string[], options: RunOptions = {}) =>
-  run('docker-compose', composeArgs(composeFile, envFile, settings.project, command), { cwd: nginxDir, env, timeoutMs: 180_000, ...options });
+const envFile = (part: StackPart) => path.join(dir as string, `${part}.env`);
+const argsOf = (part: StackPart, command: string[]) =>
+  composeArgs(path.join(stackDir(part), 'compose.yaml'), envFile(part), settings.projects[part], command);
+const compose = (part: StackPart, command: string[], options: RunOptions = {}) =>
+  run('docker-compose', argsOf(part, command), { cwd: stackDir(part), env, timeoutMs: 180_000, ...options });
 const podmanOut = async (args: string[]) => (await run('podman', args)).stdout.trim();
 const chat = (p: string, extra: Partial<Parameters<typeof request>[1]> = {}) =>
   request(p, { port: settings.httpsPort, host: settings.chatHost, ca, ...extra });
@@ -44,19 +63,21 @@ const tokenOf = (reply: { body: Buffer }) => (JSON.parse(reply.body.toString()) 
 const messagesOf = async (room: string) =>
   (JSON.parse((await chat(`/api/messages/${room}`)).body.toString()) as { messages: Array<{ id: number; user: string; text: string }> }).messages;
 const edgeAnswers = () => until('the edge answering /readyz', 90_000, async () => (await chat('/readyz')).status === 200);
+const networksOf = async (id: string) =>
+  (await podmanOut(['inspect', '--format', '{{range $name, $n := .NetworkSettings.Networks}}{{$name}} {{end}}', id])).split(' ').filter(Boolean);
 const addressOf = (id: string) => podmanOut(['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', id]);
 const startedAt = (id: string) => podmanOut(['inspect', '--format', '{{.State.StartedAt}}', id]);
 
 /**
- * Runs `docker-compose up -d …` while driving the app's healthcheck (podman runs none by itself); `replaced`
- * are the app containers that the command replaces. Returns the id of the app container it leaves running.
+ * Runs `docker-compose up -d …` for one stack while driving `service`'s healthcheck (podman runs none by itself);
+ * `replaced` are the containers of `service` that the command replaces. Returns the id of the one it leaves running.
  */
-async function upAndHealthy(upCommand: string[], timeoutMs: number, replaced: string[] = []): Promise<string> {
-  const up = background('docker-compose', composeArgs(composeFile, envFile, settings.project, upCommand), { cwd: nginxDir, env });
-  const id = await waitHealthy(settings.project, 'app', timeoutMs, up, replaced);
+async function upAndHealthy(part: StackPart, service: string, upCommand: string[], timeoutMs: number, replaced: string[] = []): Promise<string> {
+  const up = background('docker-compose', argsOf(part, upCommand), { cwd: stackDir(part), env });
+  const id = await waitHealthy(settings.projects[part], service, timeoutMs, up, replaced);
   const result = await up.done;
-  if (result.code !== 0) throw new Error(`docker-compose ${upCommand.join(' ')} exited ${result.code}: ${up.output().slice(-3000)}`);
-  expect(await serviceContainers(settings.project, 'app')).toEqual([id]);
+  if (result.code !== 0) throw new Error(`docker-compose ${upCommand.join(' ')} (${part}) exited ${result.code}: ${up.output().slice(-3000)}`);
+  expect(await serviceContainers(settings.projects[part], service)).toEqual([id]);
   return id;
 }
 
@@ -72,7 +93,8 @@ beforeAll(async () => {
   // podman 4 has no "host-gateway": the gateway of podman's default network stands for the host.
   const gateway = await podmanOut(['network', 'inspect', 'podman', '--format', '{{range .Subnets}}{{.Gateway}}{{end}}']);
   settings = {
-    project: `shagramstack${process.pid}${crypto.randomBytes(3).toString('hex')}`,
+    // Unique projects and network per run: another run (or the host's real stacks) never meets this one.
+    ...stackNames(`shagramstack${process.pid}${crypto.randomBytes(3).toString('hex')}`),
     appImage: 'localhost/shagram/shagram:stack-test',
     nodeImage: images.node,
     nginxImage: images.nginx,
@@ -83,8 +105,7 @@ beforeAll(async () => {
     jwtSecret: crypto.randomBytes(48).toString('base64'),
     hostGateway: gateway || '10.88.0.1',
   };
-  envFile = path.join(dir, '.env');
-  fs.writeFileSync(envFile, stackEnvFile(settings), { mode: 0o600 });
+  for (const part of ['edge', 'shagram'] as const) fs.writeFileSync(envFile(part), stackEnvFile(part, settings), { mode: 0o600 });
   // The egress proxy of this machine re-signs TLS: npm in the builder must trust its CA (PEM text; multi-line,
   // so it travels in the environment, which docker-compose prefers over the .env file).
   env = { ...podman.env, EXTRA_CA_CERTS: extraCaCerts('/usr/local/share/ca-certificates') };
@@ -92,25 +113,63 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    if (envFile && settings) await compose(['down', '-v', '--remove-orphans', '-t', '10'], { allowFailure: true });
+    if (dir && settings) {
+      // The app first: the edge's network cannot be removed while the app is attached to it.
+      await compose('shagram', ['down', '-v', '--remove-orphans', '-t', '10'], { allowFailure: true });
+      await compose('edge', ['down', '-v', '--remove-orphans', '-t', '10'], { allowFailure: true });
+      await removeComposeProjects([settings.projects.shagram, settings.projects.edge]);
+      await run('podman', ['network', 'rm', '-f', settings.edgeNetwork], { allowFailure: true });
+    }
   } finally {
     await podman?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 180_000);
 
-describe('the Shagram compose stack under podman', () => {
-  test('builds the image on the stand-in bases and starts the app healthy, behind nginx, unpublished', async () => {
-    appId = await upAndHealthy(['up', '-d', '--build'], 13 * 60_000);
+describe('the edge and shagram compose stacks under podman', () => {
+  test('the shagram stack refuses to start before the edge: the network it joins does not exist yet', async () => {
+    const result = await compose('shagram', ['up', '-d', '--no-build'], { allowFailure: true });
+    expect(result.code).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toMatch(new RegExp(`Network ${settings.edgeNetwork} declared as external, but could not be found`));
+    expect(await serviceContainers(settings.projects.shagram, 'app')).toEqual([]);
+  }, 120_000);
+
+  test('the edge starts first, alone: healthy with no app, the chat answers 502, its network is created under its name', async () => {
+    nginxId = await upAndHealthy('edge', 'nginx', ['up', '-d'], 3 * 60_000);
+    // Healthy: the waitHealthy above ran the image's healthcheck (GET /nginx-health) until it passed; once more:
+    expect((await run('podman', ['healthcheck', 'run', nginxId], { allowFailure: true })).code).toBe(0);
+    expect(await networksOf(nginxId)).toEqual([settings.edgeNetwork]);
+    expect((await run('podman', ['network', 'exists', settings.edgeNetwork], { allowFailure: true })).code).toBe(0);
+    expect(await podmanOut(['port', nginxId])).toContain(`127.0.0.1:${settings.httpsPort}`);
+    // No app yet: "shagram-app" does not resolve, so every chat request is a 502 from the edge, which keeps running.
+    for (const p of ['/readyz', '/api/rooms', '/']) {
+      const reply = await chat(p);
+      expect({ p, status: reply.status }).toEqual({ p, status: 502 });
+      expect(reply.headers['strict-transport-security']).toBe('max-age=63072000');
+    }
+    const redirect = await request('/x', { port: settings.httpPort, host: settings.chatHost, tls: false });
+    expect(redirect.status).toBe(301);
+    const logs = await run('podman', ['logs', nginxId]);
+    expect(`${logs.stdout}${logs.stderr}`).toMatch(/shagram-app could not be resolved/);
+    expect(await podmanOut(['inspect', '--format', '{{.State.Running}} {{.RestartCount}}', nginxId])).toBe('true 0');
+  }, 4 * 60_000);
+
+  test('builds the app image, starts the shagram stack healthy, unpublished, on the edge network; the edge follows it without a restart', async () => {
+    const nginxStarted = await startedAt(nginxId);
+    appId = await upAndHealthy('shagram', 'app', ['up', '-d', '--build'], 13 * 60_000);
+    const appeared = Date.now();
     await edgeAnswers();
+    console.log(`the running edge answered through the new app after ${Date.now() - appeared} ms`);
     const health = await chat('/healthz');
     expect(health.status).toBe(200);
     expect(health.headers['strict-transport-security']).toBe('max-age=63072000');
-    // Only the edge publishes ports; the app is reachable from its network alone.
+    // Only the edge publishes ports; the app is on the edge's network alone.
     expect(await podmanOut(['port', appId])).toBe('');
-    const nginxId = await serviceContainer(settings.project, 'nginx');
-    expect(await podmanOut(['port', nginxId ?? 'missing'])).toContain(`127.0.0.1:${settings.httpsPort}`);
+    expect(await networksOf(appId)).toEqual([settings.edgeNetwork]);
     expect(await podmanOut(['image', 'inspect', '--format', '{{.Config.User}}', settings.appImage])).toBe('shagram:shagram');
+    // The same nginx container, never restarted: it looked "shagram-app" up again by itself.
+    expect(await serviceContainers(settings.projects.edge, 'nginx')).toEqual([nginxId]);
+    expect(await startedAt(nginxId)).toBe(nginxStarted);
   }, 15 * 60_000);
 
   test('carries a WebSocket chat over TLS through nginx, checking the Origin', async () => {
@@ -137,12 +196,15 @@ describe('the Shagram compose stack under podman', () => {
     expect(history.map((m) => m.text)).toEqual(['third', 'через nginx и TLS', 'hello from a container']);
   }, 60_000);
 
-  test('recreated containers keep the accounts and the history in the named volume', async () => {
+  test('recreated stacks keep the accounts and the history in the named volume', async () => {
     expect(history).toHaveLength(3);
+    const nginxBefore = nginxId;
+    nginxId = await upAndHealthy('edge', 'nginx', ['up', '-d', '--force-recreate'], 3 * 60_000, [nginxBefore]);
+    expect(nginxId).not.toBe(nginxBefore);
     const before = appId;
-    appId = await upAndHealthy(['up', '-d', '--force-recreate'], 5 * 60_000, [before]);
+    appId = await upAndHealthy('shagram', 'app', ['up', '-d', '--force-recreate'], 5 * 60_000, [before]);
     expect(appId).not.toBe(before);
-    expect(await podmanOut(['volume', 'ls', '-q', '--filter', `name=${settings.project}_app-data`])).toBe(`${settings.project}_app-data`);
+    expect(await podmanOut(['volume', 'ls', '-q', '--filter', `name=${settings.projects.shagram}_app-data`])).toBe(`${settings.projects.shagram}_app-data`);
     await edgeAnswers();
     expect(await messagesOf(ROOM)).toEqual(history);
     const login = await postJson('/api/auth/login', { username: 'alice', password: PASSWORD });
@@ -158,16 +220,15 @@ describe('the Shagram compose stack under podman', () => {
     const after = await messagesOf(ROOM);
     expect(after).toHaveLength(4);
     expect(after[0]?.id).toBeGreaterThan(history[0]?.id ?? Infinity);
-  }, 6 * 60_000);
+  }, 9 * 60_000);
 
   test('the running edge follows a recreated app container to its new address, without a restart', async () => {
-    const nginxId = (await serviceContainer(settings.project, 'nginx')) ?? 'missing';
     const nginxStarted = await startedAt(nginxId);
     const before = appId;
     const addressBefore = await addressOf(before);
     expect(addressBefore).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect((await chat('/readyz')).status).toBe(200); // the edge has looked the app up and cached its address
-    appId = await upAndHealthy(['up', '-d', '--force-recreate', '--no-deps', 'app'], 5 * 60_000, [before]);
+    appId = await upAndHealthy('shagram', 'app', ['up', '-d', '--force-recreate'], 5 * 60_000, [before]);
     const addressAfter = await addressOf(appId);
     expect(addressAfter).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(addressAfter).not.toBe(addressBefore);
@@ -175,15 +236,15 @@ describe('the Shagram compose stack under podman', () => {
     await edgeAnswers();
     const followedMs = Date.now() - recreated;
     console.log(`app ${addressBefore} -> ${addressAfter}; the edge answered through the new address after ${followedMs} ms`);
-    // The same nginx container, never restarted or recreated: it re-resolved "app" by itself (resolver valid=10s).
-    expect(await serviceContainers(settings.project, 'nginx')).toEqual([nginxId]);
+    // The same nginx container, never restarted or recreated: it re-resolved the app by itself (resolver valid=10s).
+    expect(await serviceContainers(settings.projects.edge, 'nginx')).toEqual([nginxId]);
     expect(await startedAt(nginxId)).toBe(nginxStarted);
     // Measured 39 s under podman 4.3 at a load average of 10 (requests to the old address first wait for the
     // connection to fail); the resolver's valid=10s bounds how long a stale answer is used.
     expect(followedMs).toBeLessThan(90_000);
     expect(await messagesOf(ROOM)).toHaveLength(4);
     // Every request now, not one in two: nginx asks only the network's DNS (a host nameserver would answer
-    // "no such name" for app and turn some requests into 502s).
+    // "no such name" for the app and turn some requests into 502s).
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await chat('/readyz')).status);
     expect(statuses).toEqual(Array(12).fill(200));
@@ -205,11 +266,11 @@ describe('the Shagram compose stack under podman', () => {
     expect((await run('podman', ['exec', appId, 'ls', '/app/data'])).stdout).toMatch(/shagram\.db/);
   }, 60_000);
 
-  test('drains on SIGTERM: WebSockets closed with 1001, "stopped" logged, exit code 0', async () => {
+  test('drains on SIGTERM: WebSockets closed with 1001, "stopped" logged, exit code 0; the edge stays up without the app', async () => {
     const login = await postJson('/api/auth/login', { username: 'bob', password: PASSWORD });
     const socket = await openChatSocket({ port: settings.httpsPort, host: settings.chatHost, ca, origin: chatOrigin(settings), room: ROOM, token: tokenOf(login) });
     const closeCode = closed(socket);
-    await compose(['stop', '-t', '15', 'app']);
+    await compose('shagram', ['stop', '-t', '15', 'app']);
     expect(await closeCode).toBe(1001);
     expect(await podmanOut(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', appId])).toBe('false 0');
     const logs = await run('podman', ['logs', appId]);
@@ -217,5 +278,10 @@ describe('the Shagram compose stack under podman', () => {
     expect(lines).toMatch(/"signal":"SIGTERM"/);
     expect(lines).toContain('"msg":"shutting down"');
     expect(lines).toContain('"msg":"stopped"');
-  }, 60_000);
+    // The edge does not depend on the app: with the app gone it keeps running and healthy, and the chat is a 502
+    // again once its cached address is dropped (valid=10s).
+    await until('the chat answering 502 without the app', 60_000, async () => (await chat('/readyz')).status === 502);
+    expect((await run('podman', ['healthcheck', 'run', nginxId], { allowFailure: true })).code).toBe(0);
+    expect(await serviceContainer(settings.projects.edge, 'nginx')).toBe(nginxId);
+  }, 2 * 60_000);
 });

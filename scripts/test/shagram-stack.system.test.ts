@@ -1,15 +1,16 @@
 /**
- * Container lane: the host scripts against the REAL Shagram stack (nginx/compose.yaml copied into a temporary
- * stacks root as `shagram/`, the app image built from app/Dockerfile on the stand-in bases, nginx on its
- * stand-in): restart-stacks brings it up and waits for health, status shows it, backup takes an online backup,
- * restore refuses a damaged backup without touching the app and swaps a good one in (app stopped and started).
+ * Container lane: the host scripts against the REAL edge and shagram stacks (nginx/ and chat/ copied into a
+ * temporary stacks root as `edge/` and `shagram/`, joined by a network of this run's own; the app image built from
+ * app/Dockerfile on the stand-in bases, nginx on its stand-in): restart-stacks brings both up in order and waits for
+ * health, status shows them, backup takes an online backup, restore refuses a damaged backup without touching the
+ * app and swaps a good one in (app stopped and started in the shagram stack, nginx restarted in the edge stack).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chatOrigin, extraCaCerts, stackEnvFile, until, type StackSettings } from '../../nginx/test/compose-stack';
+import { STACK_DIRS, chatOrigin, extraCaCerts, stackEnvFile, stackNames, until, type StackSettings } from '../../nginx/test/compose-stack';
 import { request } from '../../nginx/test/https-client';
 import { freePort } from '../../test/system-helpers/ports';
 import { nextMessages, openChatSocket } from '../../nginx/test/ws-client';
@@ -17,6 +18,7 @@ import { run, type RunResult } from '../../test/system-helpers/exec';
 import { startPodmanService, type PodmanService } from '../../test/system-helpers/podman-service';
 import { ensureStandinImages } from '../../test/system-helpers/standin-images';
 import { startHealthTicker, type HealthTicker } from '../../test/system-helpers/podman-health-ticker';
+import { removeComposeProjects } from '../../test/system-helpers/compose-projects';
 import { keepTranscript } from './transcript';
 
 const REPO = path.join(__dirname, '../..');
@@ -39,7 +41,7 @@ const out = (r: RunResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stde
 const chat = (p: string, extra: Partial<Parameters<typeof request>[1]> = {}) => request(p, { port: settings.httpsPort, host: settings.chatHost, ca, ...extra });
 
 async function appContainer(): Promise<any> {
-  const ps = await run('docker', ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${settings.project}`, '--filter', 'label=com.docker.compose.service=app'], { env: podman.env });
+  const ps = await run('docker', ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${settings.projects.shagram}`, '--filter', 'label=com.docker.compose.service=app'], { env: podman.env });
   const ids = ps.stdout.split('\n').filter(Boolean);
   expect(ids).toHaveLength(1);
   return JSON.parse((await run('docker', ['inspect', ids[0]!], { env: podman.env })).stdout)[0];
@@ -79,14 +81,18 @@ beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-ops-'));
   fs.chmodSync(root, 0o755);
   backups = path.join(root, 'backups');
-  fs.cpSync(path.join(REPO, 'nginx'), path.join(root, 'shagram'), { recursive: true, filter: (src) => !/\/nginx\/(test|\.env)$/.test(src) });
+  // The stack folders as a deploy lays them out: the edge (nginx/) and the shagram stack (chat/), without tests or .env.
+  for (const [stack, source] of Object.entries(STACK_DIRS)) {
+    const from = path.join(REPO, source);
+    fs.cpSync(from, path.join(root, stack), { recursive: true, filter: (src) => !['test', '.env', 'tls'].includes(path.relative(from, src)) });
+  }
   const hosts = { chatHost: 'chat.shagram.test', jenkinsHost: 'jenkins.shagram.test', registryHost: 'registry.shagram.test' };
-  const tlsDir = path.join(root, 'shagram', 'tls');
+  const tlsDir = path.join(root, 'edge', 'tls');
   await run(path.join(REPO, 'scripts', 'dev-certs'), ['--out', tlsDir, '--host', hosts.chatHost, '--host', hosts.jenkinsHost, '--host', hosts.registryHost]);
   ca = fs.readFileSync(path.join(tlsDir, 'ca.pem'));
   const gateway = (await run('podman', ['network', 'inspect', 'podman', '--format', '{{range .Subnets}}{{.Gateway}}{{end}}'])).stdout.trim();
   settings = {
-    project: `shagramops${process.pid}`,
+    ...stackNames(`shagramops${process.pid}`),
     appImage: APP_IMAGE,
     nodeImage: images.node,
     nginxImage: images.nginx,
@@ -97,30 +103,38 @@ beforeAll(async () => {
     jwtSecret: crypto.randomBytes(48).toString('base64'),
     hostGateway: gateway || '10.88.0.1',
   };
-  fs.writeFileSync(path.join(root, 'shagram', '.env'), stackEnvFile(settings), { mode: 0o600 });
-  ticker = startHealthTicker(() => [settings.project]);
+  for (const stack of ['edge', 'shagram'] as const) fs.writeFileSync(path.join(root, stack, '.env'), stackEnvFile(stack, settings), { mode: 0o600 });
+  ticker = startHealthTicker(() => [settings.projects.edge, settings.projects.shagram]);
 }, 20 * 60_000);
 
 afterAll(async () => {
   await ticker?.stop();
   if (root) {
-    await run('docker-compose', ['down', '-v', '-t', '5'], { cwd: path.join(root, 'shagram'), env: podman?.env, allowFailure: true }).catch(() => undefined);
+    // The app first: the edge's network cannot be removed while the app is attached to it.
+    for (const stack of ['shagram', 'edge']) {
+      await run('docker-compose', ['down', '-v', '-t', '5'], { cwd: path.join(root, stack), env: podman?.env, allowFailure: true }).catch(() => undefined);
+    }
+    if (settings) {
+      await removeComposeProjects([settings.projects.shagram, settings.projects.edge]);
+      await run('podman', ['network', 'rm', '-f', settings.edgeNetwork], { allowFailure: true });
+    }
     fs.rmSync(root, { recursive: true, force: true });
   }
   await podman?.stop();
 }, 300_000);
 
-test('restart-stacks --only shagram --no-pull brings the real stack up healthy; status shows it', async () => {
-  const result = await script('restart-stacks', ['--stacks-root', root, '--only', 'shagram', '--no-pull', '--timeout', '300']);
+test('restart-stacks --only edge,shagram --no-pull brings the real stacks up healthy, edge first; status shows them', async () => {
+  const result = await script('restart-stacks', ['--stacks-root', root, '--only', 'shagram,edge', '--no-pull', '--timeout', '300']);
   expect({ code: result.code, out: out(result) }).toMatchObject({ code: 0 });
-  expect(result.stdout).toMatch(/\nshagram\s+ok\s+[\d.]+ s\s+2\/2 up, 2 healthy\n?$/);
+  expect(result.stdout).toMatch(/\nedge\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\nshagram\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\n?$/);
   await until('the edge answering /readyz', 60_000, async () => (await chat('/readyz')).status === 200);
 
-  const status = await script('status', ['--stacks-root', root, '--only', 'shagram']);
+  const status = await script('status', ['--stacks-root', root, '--only', 'edge,shagram']);
   expect({ code: status.code, out: out(status) }).toMatchObject({ code: 0 });
-  expect(status.stdout).toMatch(new RegExp(`shagram\\s+app\\s+${settings.project}_app_1\\s+running\\s+healthy\\s+localhost/shagram/shagram:stack-test`));
-  expect(status.stdout).toMatch(new RegExp(`shagram\\s+nginx\\s+${settings.project}_nginx_1\\s+running\\s+healthy\\s+localhost/shagram-standin/nginx:bookworm`));
-  expect(status.stdout).toMatch(new RegExp(`shagram\\s+${settings.project}_app-data\\s+\\d+(\\.\\d)? (KiB|MiB)\\s+/`));
+  const { edge, shagram } = settings.projects;
+  expect(status.stdout).toMatch(new RegExp(`shagram\\s+app\\s+${shagram}_app_1\\s+running\\s+healthy\\s+localhost/shagram/shagram:stack-test`));
+  expect(status.stdout).toMatch(new RegExp(`edge\\s+nginx\\s+${edge}_nginx_1\\s+running\\s+healthy\\s+localhost/shagram-standin/nginx:bookworm`));
+  expect(status.stdout).toMatch(new RegExp(`shagram\\s+${shagram}_app-data\\s+\\d+(\\.\\d)? (KiB|MiB)\\s+/`));
 }, 400_000);
 
 test('backup while the app runs; restore refuses a damaged backup untouched, then swaps a good one in', async () => {
@@ -152,8 +166,8 @@ test('backup while the app runs; restore refuses a damaged backup untouched, the
   // The good backup: app stopped, database swapped (the old one kept), app started and healthy again.
   const restore = await script('restore', ['--latest', '--out', backups, '--stacks-root', root]);
   expect({ code: restore.code, out: out(restore) }).toMatchObject({ code: 0 });
-  expect(restore.stdout).toMatch(/restore: \S+ verified: integrity ok, 3 messages, 1 users, 4 rooms\nrestore: stop app\nrestore: \S+\/shagram\.db replaced; the previous database is kept as \S+\/shagram\.db\.replaced-\d{8}T\d{6}Z\nrestore: start app\nrestore: restart nginx\n/);
-  expect(restore.stdout).toMatch(/restore: 2\/2 up, 2 healthy\nrestore: done\n$/);
+  expect(restore.stdout).toMatch(/restore: \S+ verified: integrity ok, 3 messages, 1 users, 4 rooms\nrestore: stop app\nrestore: \S+\/shagram\.db replaced; the previous database is kept as \S+\/shagram\.db\.replaced-\d{8}T\d{6}Z\nrestore: start app\nrestore: restart nginx in the edge stack\n/);
+  expect(restore.stdout).toMatch(/\nrestore: shagram: 1\/1 up, 1 healthy\n(restore: edge: .*\n)*restore: edge: 1\/1 up, 1 healthy\nrestore: done\n$/);
   const restarted = await appContainer();
   expect(restarted.State.StartedAt).not.toBe(before.State.StartedAt);
   expect(await roomTexts()).toEqual(['three', 'two', 'one']);

@@ -62,6 +62,7 @@ export function semanticProblems(raw: Doc, doc: Doc, options: SemanticOptions = 
   const services = asRecord(doc.services);
   const rawServices = asRecord(raw.services);
   const declaredVolumes = Object.keys(asRecord(doc.volumes));
+  const declaredNetworks = ['default', ...Object.keys(asRecord(doc.networks))];
   const usedVolumes = new Set<string>();
   if (Object.keys(services).length === 0) problems.push('no services defined');
 
@@ -102,6 +103,11 @@ export function semanticProblems(raw: Doc, doc: Doc, options: SemanticOptions = 
       if (condition === 'service_healthy' && asRecord(services[target as string]).healthcheck === undefined) {
         problems.push(`${where}.depends_on.${target}: waits for service_healthy but ${target} has no healthcheck`);
       }
+    }
+
+    const networks = Array.isArray(service.networks) ? service.networks.map(String) : Object.keys(asRecord(service.networks));
+    for (const network of networks.filter((name) => !declaredNetworks.includes(name))) {
+      problems.push(`${where}: network "${network}" is not declared under networks:`);
     }
 
     for (const entry of Array.isArray(service.volumes) ? service.volumes : []) {

@@ -83,6 +83,8 @@ describe('semantic checks', () => {
     ['literal secret in list form', (d) => (d.services.app.environment = ['DB_PASSWORD=x${Y}']), /DB_PASSWORD: literal secret/],
     ['secret build arg', (d) => (d.services.app.build = { context: '.', args: { NPM_TOKEN: 'abc' } }), /NPM_TOKEN: secrets must not be build arguments/],
     ['undeclared volume', (d) => (d.volumes = {}), /volume "data" is not declared/],
+    ['undeclared network (list form)', (d) => (d.services.edge.networks = ['default', 'front']), /services\.edge: network "front" is not declared/],
+    ['undeclared network (map form)', (d) => (d.services.app.networks = { back: { aliases: ['a'] } }), /services\.app: network "back" is not declared/],
     ['anonymous volume', (d) => d.services.app.volumes.push('/cache'), /anonymous volume at \/cache/],
     ['writable bind mount', (d) => (d.services.edge.volumes = ['./state:/state']), /writable bind mount \.\/state:\/state/],
     ['healthy wait on a service without healthcheck', (d) => {
@@ -93,6 +95,14 @@ describe('semantic checks', () => {
     const doc = clone();
     mutate(doc);
     expect(check(doc, { unpublished: ['app'] }).join('\n')).toMatch(expected);
+  });
+
+  it('accepts declared networks and the default one', () => {
+    const doc = clone();
+    doc.networks = { front: { name: 'shared-front' }, back: { external: true, name: 'x' } };
+    doc.services.edge.networks = ['default', 'front'];
+    doc.services.app.networks = { back: { aliases: ['app-alias'] } };
+    expect(check(doc, { unpublished: ['app'] })).toEqual([]);
   });
 
   it('honours the exemptions', () => {
