@@ -37,7 +37,6 @@ const FX_NO_SUCH_FILE = 2;
 const ATTR_SIZE = 0x1;
 const ATTR_UIDGID = 0x2;
 const ATTR_PERMISSIONS = 0x4;
-const ATTR_ACMODTIME = 0x8;
 
 /** pkg/sftp's default max data per write request. */
 const MAX_PACKET = 32 * 1024;
@@ -106,11 +105,8 @@ export function decodeAttrs(b: Buffer, at: number): RemoteStat {
     o += 8;
   }
   if (flags & ATTR_UIDGID) o += 8;
-  if (flags & ATTR_PERMISSIONS) {
-    perm = b.readUInt32BE(o);
-    o += 4;
-  }
-  if (flags & ATTR_ACMODTIME) o += 8;
+  // ATTR_ACMODTIME (atime, mtime) and extended attributes follow the permissions; nothing here reads them
+  if (flags & ATTR_PERMISSIONS) perm = b.readUInt32BE(o);
   return { isDir: (perm & 0o170000) === 0o040000, mode: perm & 0o7777, size };
 }
 
