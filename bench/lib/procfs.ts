@@ -86,11 +86,6 @@ export function readAllStats(): Map<number, StatFields> {
   return stats;
 }
 
-/** CPU seconds of a process and its direct children, now. */
-export function readTreeCpuSeconds(root: number): number {
-  return treeCpuSeconds(root, readAllStats());
-}
-
 /** The pids of `parent`'s direct children whose command name starts with `commPrefix` (pure). */
 export function childrenNamed(parent: number, commPrefix: string, stats: ReadonlyMap<number, StatFields>): number[] {
   return [...stats.entries()].filter(([, s]) => s.ppid === parent && s.comm.startsWith(commPrefix)).map(([pid]) => pid).sort((a, b) => a - b);

@@ -1,6 +1,6 @@
 /**
- * A strict validator for Yandex resource inputs against the provider's own package schema (fixture copied from
- * ../shared/schemas): an unknown property, a missing required input or a wrong type is an error.
+ * A strict validator for Yandex resource inputs against the provider's own package schema (fixture: a subset of
+ * the provider's schema, infra-code/test/fixtures/yandex-provider-0.13.0-subset.json): an unknown property, a missing required input or a wrong type is an error.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

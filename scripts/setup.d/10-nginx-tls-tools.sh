@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System lane (issue 5): Debian's nginx, openssl and testssl.sh for the nginx edge process test.
+# System lane: Debian's nginx, openssl and testssl.sh for the nginx edge process test.
 # Idempotent. The packaged nginx service is stopped and disabled: the tests start their own nginx
 # with a private prefix on loopback ports, and nothing should hold ports 80/443 on a CI machine.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System lane (issue 5): a real ACME round trip for the Let's Encrypt path, on loopback. Debian's pebble (the
+# System lane: a real ACME round trip for the Let's Encrypt path, on loopback. Debian's pebble (the
 # ACME test CA by Let's Encrypt, with pebble-challtestsrv as its DNS) and Debian's certbot run
 # nginx/certbot/certbot-loop.sh against the edge (nginx/test/acme.system.test.ts). Production runs certbot from its
 # container image against Let's Encrypt; nothing here is used there.

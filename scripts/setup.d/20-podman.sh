@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System lane (issue 5): podman (runc runtime, netavark + aardvark-dns networking), the docker-compose CLI
+# System lane: podman (runc runtime, netavark + aardvark-dns networking), the docker-compose CLI
 # that talks to podman's Docker-compatible API socket, debootstrap for the stand-in base images,
 # catatonit (`init: true`) and iptables (netavark needs it to wire container networks).
 # Idempotent.

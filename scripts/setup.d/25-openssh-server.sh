@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System lane (issue 6): Debian's OpenSSH server and client. The container lane runs the remote scripts the
+# System lane: Debian's OpenSSH server and client. The container lane runs the remote scripts the
 # Pulumi components generate over a real SSH session (test/system-helpers/sshd.ts starts a private sshd on a
 # free loopback port); ssh-keygen also serves the Jenkins agent key test.
 # Idempotent. The packaged service is never started by the install (apt_install_missing), and nothing of

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System lane (issue 6): Debian's cloud-init, only for its schema validator (`cloud-init schema --config-file`),
+# System lane: Debian's cloud-init, only for its schema validator (`cloud-init schema --config-file`),
 # which checks the VPS's first-boot document (infra-code/test/cloud-init.system.test.ts). Nothing of cloud-init
 # runs on this machine: its services start only at boot under systemd, and the install starts none
 # (apt_install_missing).

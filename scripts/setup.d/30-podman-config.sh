@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System lane (issue 5): podman configuration for this kind of machine (a VM without systemd, no registry access).
+# System lane: podman configuration for this kind of machine (a VM without systemd, no registry access).
 #  - default_ulimits = [] : the default nofile ulimit cannot be applied here;
 #  - runtime = runc, cgroup_manager = cgroupfs, events_logger = file : no systemd;
 #  - short names resolve to localhost/ only (no registry is reachable; stand-in images are built locally).

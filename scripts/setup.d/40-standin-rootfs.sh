@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System lane (issue 5): Debian bookworm root filesystems for the stand-in base images (no registry can be
+# System lane: Debian bookworm root filesystems for the stand-in base images (no registry can be
 # reached here, so node:20-bookworm-slim and nginx cannot be pulled). Built once with debootstrap and cached
 # as tarballs under $SHAGRAM_STANDIN_CACHE (default /var/cache/shagram-standins); the test helpers in
 # test/system-helpers/ turn them into podman images (podman import + a small build) on first use.

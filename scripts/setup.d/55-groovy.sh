@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System lane (issue 7): Debian's Groovy 2.4 — the Groovy line Jenkins embeds — to compile the Jenkinsfile and the
+# System lane: Debian's Groovy 2.4 — the Groovy line Jenkins embeds — to compile the Jenkinsfile and the
 # Job DSL script and to evaluate the pipeline's deploy gate (jenkins/test/groovy.system.test.ts). It runs on the
 # machine's Java (JAVA_HOME is derived from `java` on PATH when unset or wrong).
 # Idempotent.

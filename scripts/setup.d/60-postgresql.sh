@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System lane (issue 9): Debian's PostgreSQL server and client binaries for the PostgreSQL engine tests.
+# System lane: Debian's PostgreSQL server and client binaries for the PostgreSQL engine tests.
 # Idempotent. The tests start their own throwaway clusters (test/system-helpers/postgres.ts: initdb + pg_ctl
 # under /usr/lib/postgresql/<version>/bin, on free loopback ports), so the packaged cluster is stopped and set
 # to manual start: nothing should hold port 5432 or run a database nobody asked for on a CI machine.

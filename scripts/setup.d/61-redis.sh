@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System lane (issue 9): Debian's redis-server for the Redis fan-out tests.
+# System lane: Debian's redis-server for the Redis fan-out tests.
 # Idempotent. The packaged service is never started by the install and any packaged instance is
 # stopped: the tests start their own redis-server on free loopback ports (test/system-helpers/redis.ts),
 # and nothing should hold port 6379 on a CI machine.

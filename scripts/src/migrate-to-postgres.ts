@@ -1,4 +1,4 @@
-// scripts/migrate-to-postgres — copies a Shagram SQLite database into PostgreSQL (issue 9).
+// scripts/migrate-to-postgres — copies a Shagram SQLite database into PostgreSQL (docs/postgres.md).
 //
 // Where it runs: on any machine that can read the SQLite file and reach PostgreSQL, with this repository's
 // better-sqlite3 and pg. The SQLite file is opened read-only inside one read transaction (one consistent

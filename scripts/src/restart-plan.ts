@@ -4,6 +4,7 @@ import {
   composeCommand,
   formatCommand,
   selectStacks,
+  STACK_ORDER,
   type Command,
   type ComposeCli,
   type StackLocation,
@@ -23,7 +24,7 @@ export interface RestartOptions {
 
 export const RESTART_HELP = `Usage: scripts/restart-stacks [options]
 
-Pulls and recreates the host's Compose stacks in dependency order (harbor, jenkins, shagram): for each stack
+Pulls and recreates the host's Compose stacks in dependency order (${STACK_ORDER.join(', ')}): for each stack
 \`pull\`, then \`up -d --remove-orphans\`, then waits until every container is healthy (or running, when it has
 no health check). Stops at the first stack that fails: prints one line naming the stack and the failing
 service with its last log lines, then a summary of every stack, and exits 1.

@@ -1,5 +1,5 @@
 import { parseFlags } from './ops/cli';
-import { DEFAULT_STACKS_ROOT, selectStacks, type StackName } from './ops/compose';
+import { DEFAULT_STACKS_ROOT, selectStacks, STACK_ORDER, type StackName } from './ops/compose';
 import { assessStack, containerVerdict, type ContainerInfo } from './ops/health';
 import { formatBytes, formatTable } from './ops/table';
 
@@ -11,7 +11,7 @@ export interface StatusOptions {
 
 export const STATUS_HELP = `Usage: scripts/status [options]
 
-One screen of the host: for each stack (harbor, jenkins, shagram) its containers with state, health and image,
+One screen of the host: for each stack (${STACK_ORDER.join(", ")}) its containers with state, health and image,
 then the disk use of every named volume the stacks mount. Read-only; exits 0 unless it cannot ask the engine.
 
 Options:

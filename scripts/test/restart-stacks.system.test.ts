@@ -17,7 +17,7 @@ const SCRIPTS = path.join(__dirname, '..');
 const FIXTURES = path.join(__dirname, 'fixtures');
 const IMAGE = 'localhost/shagram-restart-test/svc:1';
 const BASE = 'localhost/shagram-standin/bookworm-minbase:latest';
-const STACKS = ['harbor', 'jenkins', 'shagram'] as const;
+const STACKS = ['edge', 'harbor', 'jenkins', 'shagram'] as const;
 
 let podman: PodmanService;
 let ticker: HealthTicker;
@@ -69,7 +69,7 @@ afterAll(async () => {
   await podman?.stop();
 }, 300_000);
 
-test('restarts harbor → jenkins → shagram in order, waits for health, prints a summary; status shows them', async () => {
+test('restarts edge → harbor → jenkins → shagram in order, waits for health, prints a summary; status shows them', async () => {
   const { root, project } = makeRoot('ok');
   const result = await script('restart-stacks', ['--stacks-root', root, '--timeout', '120']);
   expect({ code: result.code, out: describeRun(result) }).toMatchObject({ code: 0 });
@@ -82,8 +82,11 @@ test('restarts harbor → jenkins → shagram in order, waits for health, prints
   const healthy = STACKS.map((stack) => out.search(new RegExp(`==> ${stack}: \\d/\\d up`)));
   expect(ups.every((i) => i >= 0) && healthy.every((i) => i >= 0)).toBe(true);
   // Each stack is up and healthy before the next one starts.
-  expect(ups[0]! < healthy[0]! && healthy[0]! < ups[1]! && ups[1]! < healthy[1]! && healthy[1]! < ups[2]! && ups[2]! < healthy[2]!).toBe(true);
-  expect(out).toMatch(/stack\s+result\s+duration\s+state\n[- ]+\nharbor\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\njenkins\s+ok\s+[\d.]+ s\s+2\/2 up, 1 healthy\nshagram\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy/);
+  for (let i = 0; i < STACKS.length; i++) {
+    expect(ups[i]!).toBeLessThan(healthy[i]!);
+    if (i > 0) expect(healthy[i - 1]!).toBeLessThan(ups[i]!);
+  }
+  expect(out).toMatch(/stack\s+result\s+duration\s+state\n[- ]+\nedge\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\nharbor\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\njenkins\s+ok\s+[\d.]+ s\s+2\/2 up, 1 healthy\nshagram\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy/);
 
   // The engine agrees: every container runs, those with a check are healthy, and start times follow the order.
   const started: Record<string, number> = {};
@@ -96,7 +99,7 @@ test('restarts harbor → jenkins → shagram in order, waits for health, prints
     }
     started[stack] = Math.min(...containers.map((c) => Date.parse(c.State.StartedAt)));
   }
-  expect(started.harbor! < started.jenkins! && started.jenkins! < started.shagram!).toBe(true);
+  expect(started.edge! < started.harbor! && started.harbor! < started.jenkins! && started.jenkins! < started.shagram!).toBe(true);
 
   const status = await script('status', ['--stacks-root', root]);
   expect({ code: status.code, out: describeRun(status) }).toMatchObject({ code: 0 });
@@ -127,7 +130,7 @@ test('--only and --no-pull: only the named stacks start, nothing is pulled', asy
   const result = await script('restart-stacks', ['--stacks-root', root, '--only', 'shagram', '--no-pull', '--timeout', '120']);
   expect({ code: result.code, out: describeRun(result) }).toMatchObject({ code: 0 });
   expect(result.stdout).not.toContain('pull');
-  expect(result.stdout).not.toMatch(/==> (harbor|jenkins)/);
+  expect(result.stdout).not.toMatch(/==> (edge|harbor|jenkins)/);
   expect(result.stdout).toMatch(/\nshagram\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\n?$/);
   expect(await projectContainers(project.harbor!)).toEqual([]);
   expect(await projectContainers(project.jenkins!)).toEqual([]);
@@ -141,7 +144,7 @@ test('an unhealthy service stops the run: one line naming stack and service, its
   const stderr = result.stderr.trim().split('\n');
   expect(stderr[0]).toBe('restart-stacks: jenkins failed: service controller is unhealthy; last log lines:');
   expect(stderr.slice(1).join('\n')).toContain('jenkins: SEVERE cannot read /var/jenkins_home/config.xml');
-  expect(result.stdout).toMatch(/harbor\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\njenkins\s+FAILED\s+[\d.]+ s\s+controller unhealthy\nshagram\s+not run \(jenkins failed\)\s+-\s+no containers/);
+  expect(result.stdout).toMatch(/edge\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\nharbor\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\njenkins\s+FAILED\s+[\d.]+ s\s+controller unhealthy\nshagram\s+not run \(jenkins failed\)\s+-\s+no containers/);
   // shagram was never started; harbor stays up.
   expect(await projectContainers(project.shagram!)).toEqual([]);
   expect((await projectContainers(project.harbor!)).map((c) => c.State.Health.Status)).toEqual(['healthy']);
@@ -152,5 +155,5 @@ test('a missing stack folder fails with one line before anything runs', async ()
   roots.push(root);
   const result = await script('restart-stacks', ['--stacks-root', root]);
   expect(result.code).toBe(1);
-  expect(result.stderr).toBe(`restart-stacks: harbor: stack folder ${root}/harbor does not exist\n`);
+  expect(result.stderr).toBe(`restart-stacks: edge: stack folder ${root}/edge does not exist\n`);
 });

@@ -1,5 +1,5 @@
 // Catching up after a reconnect through the history API. The WebSocket's `since` replay sends at
-// most 500 messages (DESIGN.md) and then goes live, so a page that was away while more than that
+// most 500 messages (docs: WebSocket replay) and then goes live, so a page that was away while more than that
 // was said would silently miss the ones in between. After every reconnect the page therefore also
 // reads the history backwards, newest page first, until it reaches the last message it had shown.
 // The Timeline drops whatever arrives twice, so the overlap with the replay costs only bytes; in

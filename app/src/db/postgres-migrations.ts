@@ -49,10 +49,3 @@ export async function migratePostgres(client: ClientBase, migrations: readonly M
   }
 }
 
-/** The newest version recorded in `schema_migrations` (0 when the table is missing or empty). */
-export async function postgresSchemaVersion(client: ClientBase): Promise<number> {
-  const exists = await client.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
-  if (!exists.rows[0]?.present) return 0;
-  const result = await client.query<{ version: number }>('SELECT coalesce(max(version), 0)::integer AS version FROM schema_migrations');
-  return result.rows[0]?.version ?? 0;
-}

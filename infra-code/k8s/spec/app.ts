@@ -9,7 +9,7 @@ type EnvVar = k8s.types.input.core.v1.EnvVar;
 type Probe = k8s.types.input.core.v1.Probe;
 type Volume = k8s.types.input.core.v1.Volume;
 
-/** The port the server listens on (DESIGN.md: `PORT`, default 8080). */
+/** The port the server listens on (`PORT`, default 8080). */
 export const APP_PORT = 8080;
 /** The app image's unprivileged user and group (app/Dockerfile). */
 export const APP_UID = 10001;
