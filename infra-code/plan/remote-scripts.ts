@@ -154,7 +154,7 @@ export interface DeployOptions extends StackPaths {
  * Defines `env_value NAME`: the value of `NAME='value'` in `./.env` (the format renderEnvFile writes), without
  * sourcing the file. Pure.
  */
-export const ENV_VALUE_FUNCTION = `env_value() { sed -n "s/^$1='\\(.*\\)'\$/\\1/p" .env | tail -n 1; }\n`;
+export const ENV_VALUE_FUNCTION = `env_value() { sed -n "s/^$1='\\(.*\\)'$/\\1/p" .env | tail -n 1; }\n`;
 
 /**
  * Defines `registry_login`: logs the login user's Docker client in to the private registry with the robot credential
