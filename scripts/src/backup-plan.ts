@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ScriptError, parseFlags } from './ops/cli';
-import { DEFAULT_STACKS_ROOT, composeCommand, formatCommand, type Command, type ComposeCli, type StackLocation } from './ops/compose';
+import { DEFAULT_STACKS_ROOT, composeCommand, formatCommand, type Command, type ComposeCli, type StackLocation, type StackName } from './ops/compose';
 import type { ContainerInfo } from './ops/health';
 
 /** Default folder for backups on the host. */
@@ -9,8 +9,12 @@ export const DEFAULT_BACKUP_DIR = '/opt/shagram/backups';
 export const APP_SERVICE = 'app';
 export const DATA_MOUNT = '/app/data';
 export const DATABASE_FILE = 'shagram.db';
+/** The stack that runs the app (its folder under the stacks root). */
+export const APP_STACK: StackName = 'shagram';
+/** The edge stack (nginx + certbot), deployed first, in its own folder under the stacks root. */
+export const EDGE_STACK: StackName = 'edge';
 /**
- * The edge service of the Shagram stack. nginx re-resolves the app's name (resolver valid=10s), but a stopped and
+ * The edge service of the edge stack. nginx re-resolves the app's name (resolver valid=10s), but a stopped and
  * started app container may come back with another address and the edge would answer 502 until its cached answer
  * expires, so a restore restarts the edge after the app: the chat is back as soon as both are healthy.
  */
@@ -39,7 +43,7 @@ export interface RestoreOptions {
 
 const SOURCE_HELP = `  --stacks-root <dir>   folder with one folder per stack (default ${DEFAULT_STACKS_ROOT}); the database is
                         ${DATABASE_FILE} in the volume mounted at ${DATA_MOUNT} in the shagram stack's "${APP_SERVICE}" container
-  --service <name>      the app's service name in the shagram stack (default ${APP_SERVICE})
+  --service <name>      the app's service name in the ${APP_STACK} stack (default ${APP_SERVICE})
   --db <file>           use this database file directly instead (no containers involved)`;
 
 export const BACKUP_HELP = `Usage: scripts/backup [options]
@@ -60,7 +64,8 @@ export const RESTORE_HELP = `Usage: scripts/restore <backup.db.gz | --latest> [o
 Restores a backup made by scripts/backup: decompresses it to a temporary file beside the live database, requires
 PRAGMA integrity_check = ok and Shagram's tables, and only then stops the app, keeps the current database as
 shagram.db.replaced-<UTC timestamp> (with its -wal/-shm), moves the restored file in and starts the app again
-and restarts the edge (so it does not wait for its cached address of the app to expire), waiting until both are healthy.
+(${APP_STACK} stack), restarts ${EDGE_SERVICE} in the ${EDGE_STACK} stack (so it does not wait for its cached
+address of the app to expire) and waits until both are healthy.
 A damaged backup is refused and nothing is stopped or changed.
 
 Options:
@@ -68,7 +73,7 @@ Options:
   --out <dir>           backup folder for --latest (default ${DEFAULT_BACKUP_DIR})
 ${SOURCE_HELP}
                         (with --db, stop whatever uses the file yourself first)
-  --timeout <seconds>   how long to wait for the app to be healthy again (default 120)
+  --timeout <seconds>   how long to wait for the app, then the edge, to be healthy again (default 120 each)
   --dry-run             print the plan and do nothing
   -h, --help            this text`;
 
@@ -160,18 +165,18 @@ export type RestoreStep =
   | { kind: 'verify'; backup: string; workDir: string }
   | { kind: 'exec'; what: string; command: Command }
   | { kind: 'swap'; target: string; stamp: string; keptAs: string }
-  | { kind: 'wait'; services: string[]; timeoutSeconds: number };
+  | { kind: 'wait'; location: StackLocation; services: string[]; timeoutSeconds: number };
 
 /**
- * The restore as data: verify first (nothing stops when the backup is bad), then stop the app, swap, start it,
- * restart the edge (see {@link EDGE_SERVICE}) and wait until both are healthy. Without a stack (--db) only verify
- * and swap. Pure.
+ * The restore as data: verify first (nothing stops when the backup is bad), then stop the app, swap, start it (all in
+ * the app's stack at `location`), restart the edge in its own stack at `edge` (see {@link EDGE_SERVICE}) and wait
+ * until the app, then the edge, are healthy. Without a stack (--db) only verify and swap. Pure.
  */
 export function planRestore(
   backup: string,
   target: string,
   stamp: string,
-  stack: { cli: ComposeCli; location: StackLocation; service: string; timeoutSeconds: number } | undefined,
+  stack: { cli: ComposeCli; location: StackLocation; service: string; edge: StackLocation; timeoutSeconds: number } | undefined,
 ): RestoreStep[] {
   const verify: RestoreStep = { kind: 'verify', backup, workDir: path.dirname(target) };
   const swap: RestoreStep = { kind: 'swap', target, stamp, keptAs: `${target}.replaced-${stamp}` };
@@ -181,8 +186,9 @@ export function planRestore(
     { kind: 'exec', what: `stop ${stack.service}`, command: composeCommand(stack.cli, stack.location, ['stop', stack.service]) },
     swap,
     { kind: 'exec', what: `start ${stack.service}`, command: composeCommand(stack.cli, stack.location, ['start', stack.service]) },
-    { kind: 'exec', what: `restart ${EDGE_SERVICE}`, command: composeCommand(stack.cli, stack.location, ['restart', EDGE_SERVICE]) },
-    { kind: 'wait', services: [stack.service, EDGE_SERVICE], timeoutSeconds: stack.timeoutSeconds },
+    { kind: 'exec', what: `restart ${EDGE_SERVICE} in the ${stack.edge.stack} stack`, command: composeCommand(stack.cli, stack.edge, ['restart', EDGE_SERVICE]) },
+    { kind: 'wait', location: stack.location, services: [stack.service], timeoutSeconds: stack.timeoutSeconds },
+    { kind: 'wait', location: stack.edge, services: [EDGE_SERVICE], timeoutSeconds: stack.timeoutSeconds },
   ];
 }
 
@@ -198,7 +204,7 @@ export function formatRestorePlan(steps: readonly RestoreStep[]): string {
         case 'swap':
           return `# swap: mv ${step.target} ${step.keptAs} (with -wal/-shm); mv <verified copy> ${step.target}`;
         case 'wait':
-          return `# wait up to ${step.timeoutSeconds} s until ${step.services.join(' and ')} are healthy`;
+          return `# wait up to ${step.timeoutSeconds} s until ${step.services.join(' and ')} in the ${step.location.stack} stack ${step.services.length > 1 ? 'are' : 'is'} healthy`;
       }
     })
     .join('\n');

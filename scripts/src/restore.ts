@@ -2,11 +2,11 @@
 // against the volume's mountpoint, for the reasons given at the top of backup.ts.
 import fs from 'node:fs';
 import { ScriptError, runScript } from './ops/cli';
-import { resolveDatabase } from './ops/app-database';
+import { locateHostStack, resolveDatabase } from './ops/app-database';
 import { executeOrThrow } from './ops/docker';
 import { prepareRestore, swapInDatabase } from './ops/sqlite-backup';
 import { waitForHealth } from './ops/wait';
-import { RESTORE_HELP, backupsNewestFirst, fileStamp, formatRestorePlan, parseRestoreArgs, planRestore } from './backup-plan';
+import { EDGE_STACK, RESTORE_HELP, backupsNewestFirst, fileStamp, formatRestorePlan, parseRestoreArgs, planRestore } from './backup-plan';
 
 async function main(): Promise<number> {
   const options = parseRestoreArgs(process.argv.slice(2));
@@ -21,7 +21,11 @@ async function main(): Promise<number> {
     backup = `${options.outDir}/${newest}`;
   }
   const database = await resolveDatabase(options.source);
-  const stack = database.stack && { ...database.stack, timeoutSeconds: options.timeoutSeconds };
+  // The edge is found before anything is stopped: a missing edge folder is refused with nothing changed.
+  const stack =
+    database.stack && options.source.kind === 'stack'
+      ? { ...database.stack, edge: locateHostStack(options.source.stacksRoot, EDGE_STACK), timeoutSeconds: options.timeoutSeconds }
+      : undefined;
   const steps = planRestore(backup, database.file, fileStamp(new Date()), stack);
   if (options.dryRun) {
     console.log(formatRestorePlan(steps));
@@ -48,8 +52,9 @@ async function main(): Promise<number> {
         candidate = undefined;
         console.log(`restore: ${step.target} replaced${keptAs ? `; the previous database is kept as ${keptAs}` : ''}`);
       } else if (step.kind === 'wait' && stack) {
-        const health = await waitForHealth(stack.cli, stack.location, step.timeoutSeconds, (s) => console.log(`restore: ${s}`), step.services);
-        if (health.state !== 'healthy') throw new ScriptError(`not healthy after the restore: ${health.summary}`);
+        const where = step.location.stack;
+        const health = await waitForHealth(stack.cli, step.location, step.timeoutSeconds, (s) => console.log(`restore: ${where}: ${s}`), step.services);
+        if (health.state !== 'healthy') throw new ScriptError(`${where} not healthy after the restore: ${health.summary}`);
       }
     }
   } finally {

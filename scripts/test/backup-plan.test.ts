@@ -67,6 +67,7 @@ describe('names and retention', () => {
 describe('restore plan', () => {
   const cli = chooseCompose({ plugin: false, standalone: true });
   const location = locateStack('/s', 'shagram', ['compose.yaml']);
+  const edge = locateStack('/s', 'edge', ['compose.yaml']);
   const app: ContainerInfo = {
     id: '1', name: 'shagram_app_1', service: 'app', image: 'i', status: 'running', exitCode: 0, health: 'healthy',
     volumes: [{ name: 'shagram_app-data', source: '/var/lib/v/_data', destination: '/app/data' }],
@@ -76,15 +77,16 @@ describe('restore plan', () => {
     expect(() => databaseFileFromContainers([app], 'web')).toThrow('the shagram stack has no "web" container (is it up? see scripts/status)');
     expect(() => databaseFileFromContainers([{ ...app, volumes: [] }], 'app')).toThrow('container shagram_app_1 has no volume at /app/data');
   });
-  test('verify before anything stops; then stop, swap, start, restart the edge, wait', () => {
-    const steps = planRestore('/b/x.db.gz', '/v/shagram.db', '20261125T000000Z', { cli, location, service: 'app', timeoutSeconds: 60 });
+  test('verify before anything stops; then stop, swap, start the app (shagram stack), restart the edge (edge stack), wait for both', () => {
+    const steps = planRestore('/b/x.db.gz', '/v/shagram.db', '20261125T000000Z', { cli, location, service: 'app', edge, timeoutSeconds: 60 });
     expect(steps).toEqual([
       { kind: 'verify', backup: '/b/x.db.gz', workDir: '/v' },
       { kind: 'exec', what: 'stop app', command: { argv: ['docker-compose', '-f', 'compose.yaml', 'stop', 'app'], cwd: '/s/shagram' } },
       { kind: 'swap', target: '/v/shagram.db', stamp: '20261125T000000Z', keptAs: '/v/shagram.db.replaced-20261125T000000Z' },
       { kind: 'exec', what: 'start app', command: { argv: ['docker-compose', '-f', 'compose.yaml', 'start', 'app'], cwd: '/s/shagram' } },
-      { kind: 'exec', what: 'restart nginx', command: { argv: ['docker-compose', '-f', 'compose.yaml', 'restart', 'nginx'], cwd: '/s/shagram' } },
-      { kind: 'wait', services: ['app', 'nginx'], timeoutSeconds: 60 },
+      { kind: 'exec', what: 'restart nginx in the edge stack', command: { argv: ['docker-compose', '-f', 'compose.yaml', 'restart', 'nginx'], cwd: '/s/edge' } },
+      { kind: 'wait', location, services: ['app'], timeoutSeconds: 60 },
+      { kind: 'wait', location: edge, services: ['nginx'], timeoutSeconds: 60 },
     ]);
     expect(formatRestorePlan(steps)).toBe(
       [
@@ -92,8 +94,9 @@ describe('restore plan', () => {
         'cd /s/shagram && docker-compose -f compose.yaml stop app',
         '# swap: mv /v/shagram.db /v/shagram.db.replaced-20261125T000000Z (with -wal/-shm); mv <verified copy> /v/shagram.db',
         'cd /s/shagram && docker-compose -f compose.yaml start app',
-        'cd /s/shagram && docker-compose -f compose.yaml restart nginx',
-        '# wait up to 60 s until app and nginx are healthy',
+        'cd /s/edge && docker-compose -f compose.yaml restart nginx',
+        '# wait up to 60 s until app in the shagram stack is healthy',
+        '# wait up to 60 s until nginx in the edge stack is healthy',
       ].join('\n'),
     );
   });
