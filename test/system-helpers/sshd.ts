@@ -47,10 +47,15 @@ export interface SshdOptions {
    * the server's temp folder.
    */
   homeAuthorizedKeys?: boolean;
+  /**
+   * `UsePAM yes`, as Debian's and Ubuntu's stock sshd_config: the account checks are PAM's, so a user whose
+   * password is locked (cloud-init's `lock_passwd`) still logs in with a key (with `UsePAM no` sshd refuses it).
+   */
+  usePam?: boolean;
 }
 
 /** The sshd_config of a test server. Pure. */
-export function sshdConfig(o: { port: number; dir: string; sessionEnv: Record<string, string>; acceptEnv?: readonly string[]; homeAuthorizedKeys?: boolean }): string {
+export function sshdConfig(o: { port: number; dir: string; sessionEnv: Record<string, string>; acceptEnv?: readonly string[]; homeAuthorizedKeys?: boolean; usePam?: boolean }): string {
   const acceptEnv = o.acceptEnv ?? ['LANG', 'LC_*'];
   const setEnv = Object.entries(o.sessionEnv).map(([name, value]) => `${name}=${value}`);
   return [
@@ -63,7 +68,7 @@ export function sshdConfig(o: { port: number; dir: string; sessionEnv: Record<st
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'PermitRootLogin prohibit-password',
-    'UsePAM no',
+    o.usePam ? 'UsePAM yes' : 'UsePAM no',
     // the key files live in a temp folder owned by the test, not in ~/.ssh
     o.homeAuthorizedKeys ? 'StrictModes yes' : 'StrictModes no',
     // Debian's and Ubuntu's stock sftp server: an external program run by the user's shell, under the session umask
@@ -99,7 +104,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshServer> {
   // the client checks the server's key strictly, against exactly this host key
   const hostKey = fs.readFileSync(path.join(dir, 'host_ed25519.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
   fs.writeFileSync(path.join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostKey}\n`);
-  fs.writeFileSync(path.join(dir, 'sshd_config'), sshdConfig({ port, dir, sessionEnv, acceptEnv, homeAuthorizedKeys: options.homeAuthorizedKeys }));
+  fs.writeFileSync(path.join(dir, 'sshd_config'), sshdConfig({ port, dir, sessionEnv, acceptEnv, homeAuthorizedKeys: options.homeAuthorizedKeys, usePam: options.usePam }));
   fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
   const sshd = startDaemon('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')]);

@@ -1,0 +1,131 @@
+/**
+ * A loopback "VPS": this machine, set up as the program's cloud-init document leaves a new VM
+ * (infra-code/plan/cloud-init.ts `cloudInitDocument`), reached over a real sshd as the deploy user.
+ *
+ * From the document, applied as cloud-init's modules do:
+ * - `groups` (cc_users_groups): each group created (`groupadd`).
+ * - `users[0]` (cc_users_groups, distros `create_user`): `useradd -m` with its shell and supplementary groups, a
+ *   primary group of its own name, the password locked (`lock_passwd`), `ssh_authorized_keys` written to
+ *   `~/.ssh/authorized_keys` (owned by the user, 0700/0600; cc_ssh / ssh_util `setup_user_keys`).
+ * - `runcmd` lines `install -d …` (the /opt/shagram folders with their owner and modes) run as root.
+ * Not applied (this machine stands in for them): the Docker Engine packages and `systemctl` lines — Docker is
+ * podman's Docker API on a socket group-owned by `docker` (0660, as dockerd's /run/docker.sock), reached through
+ * `DOCKER_HOST` set by sshd (`SetEnv`) in every session; compose is Debian's docker-compose 1.29 (no plugin). The
+ * `sudo` rule and `write_files` are not applied.
+ *
+ * The real paths are used (/opt/shagram, the user's home); `stop()` removes the user, the groups it created and
+ * the folders the runcmd made. Refuses to start when the user or the base folder already exists.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { run } from './exec';
+import { startPodmanService, type PodmanService } from './podman-service';
+import type { SshTarget } from './remote-command';
+import type { ConnectionInput } from './replay';
+import { startSshd, type SshServer } from './sshd';
+
+/** The running VPS. */
+export interface LoopbackVps {
+  user: string;
+  ssh: SshServer;
+  podman: PodmanService;
+  /** The target for a resource's `connection`: its user must be the deploy user, its key is used as given. */
+  target(connection: ConnectionInput): SshTarget;
+  /** Runs a shell command on the VPS as the deploy user (for checks). */
+  exec(command: string, input?: string): ReturnType<SshServer['exec']>;
+  stop(): Promise<void>;
+}
+
+interface CloudConfig {
+  groups?: string[];
+  users?: { name: string; groups?: string[]; shell?: string; lock_passwd?: boolean; ssh_authorized_keys?: string[] }[];
+  runcmd?: string[];
+}
+
+/** The parts of a cloud-config document the VPS applies. Pure. */
+export function vpsSetup(cloudInit: string): { groups: string[]; user: NonNullable<CloudConfig['users']>[number]; folders: string[] } {
+  if (!cloudInit.startsWith('#cloud-config\n')) throw new Error('not a #cloud-config document');
+  const doc = parse(cloudInit) as CloudConfig;
+  const user = doc.users?.[0];
+  if (!user) throw new Error('cloud-config has no users');
+  return { groups: doc.groups ?? [], user, folders: (doc.runcmd ?? []).filter((c) => /^install (-[a-z] \S+ )*-d /.test(c) && c.includes(' -o ')) };
+}
+
+const exists = async (cmd: string, args: string[]): Promise<boolean> => (await run(cmd, args, { allowFailure: true })).code === 0;
+
+/** Starts the VPS from a cloud-config document. Needs root, podman and openssh-server (scripts/setup.d). */
+export async function startLoopbackVps(cloudInit: string, baseDir: string): Promise<LoopbackVps> {
+  const setup = vpsSetup(cloudInit);
+  const user = setup.user.name;
+  if (await exists('id', [user])) throw new Error(`user ${user} exists already: not a clean host`);
+  if (fs.existsSync(baseDir)) throw new Error(`${baseDir} exists already: not a clean host`);
+  const createdGroups: string[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    for (const g of setup.groups) {
+      if (await exists('getent', ['group', g])) continue;
+      await run('groupadd', [g]);
+      createdGroups.push(g);
+    }
+    cleanups.push(async () => {
+      for (const g of createdGroups) await run('groupdel', [g], { allowFailure: true });
+    });
+    await run('useradd', ['-m', '-U', '-s', setup.user.shell ?? '/bin/sh', ...(setup.user.groups?.length ? ['-G', setup.user.groups.join(',')] : []), user]);
+    cleanups.push(() => run('userdel', ['-r', '-f', user], { allowFailure: true }));
+    if (setup.user.lock_passwd !== false) await run('passwd', ['-l', user]);
+    for (const line of setup.folders) await run('sh', ['-c', line]);
+    cleanups.push(async () => fs.rmSync(baseDir, { recursive: true, force: true }));
+
+    const podman = await startPodmanService(`/run/podman/shagram-vps-${process.pid}.sock`);
+    cleanups.push(() => podman.stop());
+    await run('chgrp', ['docker', podman.socketPath]);
+    fs.chmodSync(podman.socketPath, 0o660);
+
+    const ssh = await startSshd({
+      user,
+      homeAuthorizedKeys: true,
+      usePam: true,
+      sessionEnv: { DOCKER_HOST: podman.dockerHost, DOCKER_BUILDKIT: '0', COMPOSE_DOCKER_CLI_BUILD: '0' },
+    });
+    cleanups.push(() => ssh.stop());
+    // cloud-init's keys join the test's own key in ~/.ssh/authorized_keys
+    const home = path.join('/home', user);
+    fs.appendFileSync(path.join(home, '.ssh', 'authorized_keys'), (setup.user.ssh_authorized_keys ?? []).map((k) => `${k}\n`).join(''));
+
+    const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-vps-keys-'));
+    cleanups.push(async () => fs.rmSync(keyDir, { recursive: true, force: true }));
+    const keyFiles = new Map<string, string>();
+    const withKey = (file: string): string[] => {
+      const o = [...ssh.clientOptions];
+      o[o.indexOf('-i') + 1] = file;
+      return o;
+    };
+    return {
+      user,
+      ssh,
+      podman,
+      target(connection) {
+        if (connection.user !== user) throw new Error(`connection user ${connection.user} is not the VPS's deploy user ${user}`);
+        if (!connection.privateKey) throw new Error('connection has no privateKey');
+        let file = keyFiles.get(connection.privateKey);
+        if (!file) {
+          file = path.join(keyDir, `key${keyFiles.size}`);
+          fs.writeFileSync(file, connection.privateKey.endsWith('\n') ? connection.privateKey : `${connection.privateKey}\n`, { mode: 0o600 });
+          keyFiles.set(connection.privateKey, file);
+        }
+        return { ...ssh.target, sshOptions: withKey(file) };
+      },
+      exec: (command, input) => ssh.exec(command, input),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
