@@ -86,7 +86,7 @@ test('restarts edge → harbor → jenkins → shagram in order, waits for healt
     expect(ups[i]!).toBeLessThan(healthy[i]!);
     if (i > 0) expect(healthy[i - 1]!).toBeLessThan(ups[i]!);
   }
-  expect(out).toMatch(/stack\s+result\s+duration\s+state\n[- ]+\nedge\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\nharbor\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\njenkins\s+ok\s+[\d.]+ s\s+2\/2 up, 1 healthy\nshagram\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy/);
+  expect(out).toMatch(/stack\s+result\s+duration\s+state\n[- ]+\nedge\s+ok\s+(?:\d+ m )?[\d.]+ s\s+1\/1 up, 1 healthy\nharbor\s+ok\s+(?:\d+ m )?[\d.]+ s\s+1\/1 up, 1 healthy\njenkins\s+ok\s+(?:\d+ m )?[\d.]+ s\s+2\/2 up, 1 healthy\nshagram\s+ok\s+(?:\d+ m )?[\d.]+ s\s+1\/1 up, 1 healthy/);
 
   // The engine agrees: every container runs, those with a check are healthy, and start times follow the order.
   const started: Record<string, number> = {};
@@ -144,7 +144,7 @@ test('an unhealthy service stops the run: one line naming stack and service, its
   const stderr = result.stderr.trim().split('\n');
   expect(stderr[0]).toBe('restart-stacks: jenkins failed: service controller is unhealthy; last log lines:');
   expect(stderr.slice(1).join('\n')).toContain('jenkins: SEVERE cannot read /var/jenkins_home/config.xml');
-  expect(result.stdout).toMatch(/edge\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\nharbor\s+ok\s+[\d.]+ s\s+1\/1 up, 1 healthy\njenkins\s+FAILED\s+[\d.]+ s\s+controller unhealthy\nshagram\s+not run \(jenkins failed\)\s+-\s+no containers/);
+  expect(result.stdout).toMatch(/edge\s+ok\s+(?:\d+ m )?[\d.]+ s\s+1\/1 up, 1 healthy\nharbor\s+ok\s+(?:\d+ m )?[\d.]+ s\s+1\/1 up, 1 healthy\njenkins\s+FAILED\s+(?:\d+ m )?[\d.]+ s\s+controller unhealthy\nshagram\s+not run \(jenkins failed\)\s+-\s+no containers/);
   // shagram was never started; harbor stays up.
   expect(await projectContainers(project.shagram!)).toEqual([]);
   expect((await projectContainers(project.harbor!)).map((c) => c.State.Health.Status)).toEqual(['healthy']);
