@@ -15,17 +15,25 @@ export const SSHD_HARDENING = 'PasswordAuthentication no\nKbdInteractiveAuthenti
 /** APT periodic settings that make unattended-upgrades install security updates daily. */
 export const AUTO_UPGRADES = 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n';
 
+/** Node.js major line installed from NodeSource's apt repository (the host scripts and Harbor's installer need 20+). */
+export const NODE_MAJOR = 20;
+
+/** Where NodeSource's signing key is stored (dearmored) and the apt source line that trusts only it. */
+export const NODESOURCE_KEYRING = '/etc/apt/keyrings/nodesource.gpg';
+export const NODESOURCE_LIST = `deb [signed-by=${NODESOURCE_KEYRING}] https://deb.nodesource.com/node_${NODE_MAJOR}.x nodistro main`;
+
 /**
- * The cloud-config document: installs Docker Engine with the compose plugin from Docker's apt repository,
- * creates the deploy user (SSH key only, member of `docker`), disables password SSH and enables
- * unattended security upgrades. Pure; returns the text with its `#cloud-config` header.
+ * The cloud-config document: installs Docker Engine with the compose plugin from Docker's apt repository and
+ * Node.js 20 (package `nodejs`: /usr/bin/node and npm) from NodeSource's, plus `build-essential` and `python3` so a
+ * native module (better-sqlite3 for the host scripts) compiles when no prebuilt binary downloads; creates the
+ * deploy user (SSH key only, member of `docker`), disables password SSH and enables unattended security upgrades. Pure; returns the text with its `#cloud-config` header.
  */
 export function cloudInitDocument(input: CloudInitInput): string {
   const { deployUser, sshPublicKey, baseDir } = input;
   const doc = {
     package_update: true,
     package_upgrade: true,
-    packages: ['ca-certificates', 'curl', 'unattended-upgrades'],
+    packages: ['ca-certificates', 'curl', 'gnupg', 'unattended-upgrades', 'build-essential', 'python3'],
     groups: ['docker'],
     users: [
       {
@@ -49,8 +57,12 @@ export function cloudInitDocument(input: CloudInitInput): string {
       'curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc',
       'chmod a+r /etc/apt/keyrings/docker.asc',
       'echo "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu $(. /etc/os-release && echo "$VERSION_CODENAME") stable" > /etc/apt/sources.list.d/docker.list',
+      `curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key | gpg --dearmor --yes -o ${NODESOURCE_KEYRING}`,
+      `chmod a+r ${NODESOURCE_KEYRING}`,
+      `echo "${NODESOURCE_LIST}" > /etc/apt/sources.list.d/nodesource.list`,
       'apt-get update',
       'DEBIAN_FRONTEND=noninteractive apt-get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin',
+      'DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs',
       'systemctl enable --now docker',
       'systemctl enable --now unattended-upgrades',
       `install -d -o ${deployUser} -g ${deployUser} -m 0755 ${baseDir} ${baseDir}/stacks ${baseDir}/incoming`,
