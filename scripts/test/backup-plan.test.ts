@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { locateHostStack } from '../src/ops/app-database';
 import { chooseCompose, locateStack } from '../src/ops/compose';
 import type { ContainerInfo } from '../src/ops/health';
 import {
@@ -99,6 +103,20 @@ describe('restore plan', () => {
         '# wait up to 60 s until nginx in the edge stack is healthy',
       ].join('\n'),
     );
+  });
+  test('the edge stack is its own folder under the stacks root; a missing one is one line (restore finds it before stopping anything)', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-stacks-'));
+    try {
+      fs.mkdirSync(path.join(root, 'shagram'));
+      fs.writeFileSync(path.join(root, 'shagram', 'compose.yaml'), 'services: {}\n');
+      expect(locateHostStack(root, 'shagram')).toEqual({ stack: 'shagram', dir: path.join(root, 'shagram'), file: 'compose.yaml' });
+      expect(() => locateHostStack(root, 'edge')).toThrow(`edge: stack folder ${path.join(root, 'edge')} does not exist`);
+      fs.mkdirSync(path.join(root, 'edge'));
+      fs.writeFileSync(path.join(root, 'edge', 'compose.yaml'), 'services: {}\n');
+      expect(locateHostStack(root, 'edge')).toEqual({ stack: 'edge', dir: path.join(root, 'edge'), file: 'compose.yaml' });
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
   test('--db: verify and swap only', () => {
     expect(planRestore('/b/x.db.gz', '/d/shagram.db', 's', undefined).map((step) => step.kind)).toEqual(['verify', 'swap']);
