@@ -26,6 +26,8 @@ export const SECRET_KEYS = [
   'shagram:ciPulumiConfigPassphrase',
   'shagram:ciPulumiAccessToken',
   'shagram:ciYandexKeyJson',
+  'shagram:ciAwsSecretAccessKey',
+  'yandex:serviceAccountKeyFile',
 ] as const;
 
 /** Virtual-machine sizing (Yandex target only). */
@@ -57,7 +59,7 @@ export interface SecretConfig {
    * the stack's config passphrase (default: PULUMI_CONFIG_PASSPHRASE of the `pulumi up` that deploys it), a Pulumi
    * Cloud token (default: PULUMI_ACCESS_TOKEN) and the Yandex service-account key (JSON text).
    */
-  ci: { pulumiConfigPassphrase: string; pulumiAccessToken: string; yandexKeyJson: string };
+  ci: { pulumiConfigPassphrase: string; pulumiAccessToken: string; yandexKeyJson: string; awsAccessKeyId: string; awsSecretAccessKey: string };
 }
 
 /** The parsed configuration. */
@@ -112,6 +114,18 @@ const yandexKey = z.string().refine((v) => {
     return false;
   }
 }, 'must be the JSON of a service-account key (yc iam key create --output key.json)');
+
+/** `yandex:serviceAccountKeyFile` as the key's contents, never a path (the CI that runs `pulumi up` has no such file). */
+const yandexKeyNotPath = z.string().superRefine((v, ctx) => {
+  if (!v.trim().startsWith('{')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must hold the key itself, not a path: pulumi config set --secret yandex:serviceAccountKeyFile < key.json (CI reads the same stack configuration and cannot open a file on this machine)',
+    });
+  } else if (!yandexKey.safeParse(v).success) {
+    ctx.addIssue({ code: 'custom', message: 'must be the JSON of a service-account key (yc iam key create --output key.json)' });
+  }
+});
 
 function jsonList(raw: string): unknown {
   try {
@@ -199,6 +213,11 @@ export function parseConfig(src: ConfigSource): InfraConfig {
     target = { kind, host };
   }
 
+  // The provider's key travels in the stack configuration as the key's JSON (the provider accepts "the path to or
+  // the contents of" the key file), encrypted like every secret: Jenkins' `pulumi up` reads the same configuration
+  // and could never open a path on the laptop that first deployed.
+  const yandexKeyContents = readOptional(src, 'yandex:serviceAccountKeyFile', yandexKeyNotPath);
+
   const envTag = src.env.SHAGRAM_IMAGE_TAG || src.env.GIT_COMMIT;
   const imageTag = read(src, 'shagram:imageTag', {
     schema: z.string().toLowerCase().regex(GIT_SHA, 'must be a git commit SHA (7-40 hex digits)').transform((s) => s.slice(0, 12)),
@@ -235,7 +254,11 @@ export function parseConfig(src: ConfigSource): InfraConfig {
       ci: {
         pulumiConfigPassphrase: ciValue(src, 'shagram:ciPulumiConfigPassphrase', 'PULUMI_CONFIG_PASSPHRASE'),
         pulumiAccessToken: ciValue(src, 'shagram:ciPulumiAccessToken', 'PULUMI_ACCESS_TOKEN'),
-        yandexKeyJson: readOptional(src, 'shagram:ciYandexKeyJson', yandexKey) ?? '',
+        // Default: the key the provider itself uses (yandex:serviceAccountKeyFile holds the key's JSON, see below).
+        yandexKeyJson: readOptional(src, 'shagram:ciYandexKeyJson', yandexKey) ?? yandexKeyContents ?? '',
+        // The S3 state backend's key (Yandex Object Storage): what the deploying `pulumi` logged in with.
+        awsAccessKeyId: ciValue(src, 'shagram:ciAwsAccessKeyId', 'AWS_ACCESS_KEY_ID'),
+        awsSecretAccessKey: ciValue(src, 'shagram:ciAwsSecretAccessKey', 'AWS_SECRET_ACCESS_KEY'),
       },
     },
   };

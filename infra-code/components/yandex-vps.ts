@@ -37,25 +37,25 @@ export class YandexVps extends pulumi.ComponentResource {
       { name: `${name}-subnet`, folderId: args.folderId, networkId: this.network.id, zone: args.zone, v4CidrBlocks: [args.subnetCidr], labels },
       child,
     );
+    this.address = new yandex.VpcAddress(
+      `${name}-ip`,
+      { name: `${name}-ip`, folderId: args.folderId, externalIpv4Address: { zoneId: args.zone }, labels },
+      child,
+    );
+    this.publicIp = this.address.externalIpv4Address.apply((a) => a.address);
     this.securityGroup = new yandex.VpcSecurityGroup(
       `${name}-sg`,
       {
         name: `${name}-sg`,
         folderId: args.folderId,
         networkId: this.network.id,
-        ingresses: ingressRules(args.adminCidrs),
+        ingresses: this.publicIp.apply((ip) => ingressRules(args.adminCidrs, ip)),
         egresses: egressRules(),
         labels,
       },
       child,
     );
-    this.address = new yandex.VpcAddress(
-      `${name}-ip`,
-      { name: `${name}-ip`, folderId: args.folderId, externalIpv4Address: { zoneId: args.zone }, labels },
-      child,
-    );
     const image = yandex.getComputeImageOutput({ family: args.vm.imageFamily, folderId: 'standard-images' }, child);
-    this.publicIp = this.address.externalIpv4Address.apply((a) => a.address);
 
     this.instance = new yandex.ComputeInstance(
       `${name}-vm`,

@@ -13,14 +13,18 @@ export interface SgRule {
 export const ANYWHERE = '0.0.0.0/0';
 
 /**
- * Ingress: SSH (22) only from the admin CIDRs, HTTP (80) and HTTPS (443) from anywhere, nothing else
- * (Jenkins 8081 and Harbor 8085 are reached only through the TLS edge). Pure.
+ * Ingress: SSH (22) only from the admin CIDRs and from the VPS's own public address, HTTP (80) and HTTPS (443) from
+ * anywhere, nothing else (Jenkins 8081 and Harbor 8085 are reached only through the TLS edge). The own address is
+ * there for Jenkins: its `pulumi up` runs on this VPS and reaches the host over SSH at the public address, which
+ * arrives from that address through the one-to-one NAT. Pure.
  */
-export function ingressRules(adminCidrs: readonly string[]): SgRule[] {
+export function ingressRules(adminCidrs: readonly string[], ownAddress?: string): SgRule[] {
   if (adminCidrs.length === 0) throw new Error('ingressRules: at least one admin CIDR is needed for SSH');
   if (adminCidrs.some((c) => c.endsWith('/0'))) throw new Error('ingressRules: SSH must not be open to the whole internet');
+  if (ownAddress !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(ownAddress)) throw new Error(`ingressRules: "${ownAddress}" is not an IPv4 address`);
+  const ssh = ownAddress === undefined || adminCidrs.includes(`${ownAddress}/32`) ? [...adminCidrs] : [...adminCidrs, `${ownAddress}/32`];
   return [
-    { protocol: 'TCP', port: 22, v4CidrBlocks: [...adminCidrs] },
+    { protocol: 'TCP', port: 22, v4CidrBlocks: ssh },
     { protocol: 'TCP', port: 80, v4CidrBlocks: [ANYWHERE] },
     { protocol: 'TCP', port: 443, v4CidrBlocks: [ANYWHERE] },
   ];

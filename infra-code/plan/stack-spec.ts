@@ -57,6 +57,9 @@ export interface EnvInputs {
     yandexKeyJson: string;
     /** The deploy key (OpenSSH private key text). */
     sshPrivateKey: string;
+    /** The S3 state backend's access key (Yandex Object Storage). */
+    awsAccessKeyId: string;
+    awsSecretAccessKey: string;
   };
 }
 
@@ -162,6 +165,8 @@ const jenkins: StackSpec = {
     PULUMI_ACCESS_TOKEN: v.ci.pulumiAccessToken,
     YC_SA_KEY_JSON_BASE64: v.ci.yandexKeyJson ? base64(v.ci.yandexKeyJson) : '',
     VPS_SSH_PRIVATE_KEY_BASE64: v.ci.sshPrivateKey ? base64(v.ci.sshPrivateKey) : '',
+    AWS_ACCESS_KEY_ID: v.ci.awsAccessKeyId,
+    AWS_SECRET_ACCESS_KEY: v.ci.awsSecretAccessKey,
   }),
 };
 

@@ -124,3 +124,36 @@ test('a secret key set in plain text is refused', () => {
   const e = errorOf(prodConfig(), {}, ['shagram:sshPrivateKey']);
   expect(e.message).toBe('shagram:jwtSecret: is a secret: set it with pulumi config set --secret shagram:jwtSecret');
 });
+
+const SA_KEY = JSON.stringify({ id: 'aje1', service_account_id: 'ajesa', private_key: 'PLEASE DO NOT REMOVE THIS LINE!\n-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n' });
+
+test("the provider's key lives in the stack configuration as its JSON, never as a path CI cannot open", () => {
+  expect(errorOf({ ...prodConfig(), 'yandex:serviceAccountKeyFile': '/home/me/.config/yandex/key.json' }).message).toBe(
+    'yandex:serviceAccountKeyFile: must hold the key itself, not a path: pulumi config set --secret yandex:serviceAccountKeyFile < key.json (CI reads the same stack configuration and cannot open a file on this machine)',
+  );
+  expect(errorOf({ ...prodConfig(), 'yandex:serviceAccountKeyFile': '{"id": 1}' }).message).toContain('must be the JSON of a service-account key');
+  // Set in plain text: refused like every secret.
+  expect(errorOf({ ...prodConfig(), 'yandex:serviceAccountKeyFile': SA_KEY }, {}, ['shagram:sshPrivateKey', 'shagram:jwtSecret']).message).toBe(
+    'yandex:serviceAccountKeyFile: is a secret: set it with pulumi config set --secret yandex:serviceAccountKeyFile',
+  );
+  // The same key is what Jenkins gets unless shagram:ciYandexKeyJson names another.
+  expect(parseConfig(src({ ...prodConfig(), 'yandex:serviceAccountKeyFile': SA_KEY })).secrets.ci.yandexKeyJson).toBe(SA_KEY);
+  expect(parseConfig(src(prodConfig())).secrets.ci.yandexKeyJson).toBe('');
+});
+
+test("CI credentials: from their keys, else from the deploying pulumi's own environment, else empty", () => {
+  const env = { PULUMI_CONFIG_PASSPHRASE: 'pass phrase', AWS_ACCESS_KEY_ID: 'YCAJE', AWS_SECRET_ACCESS_KEY: 'YCsecret' };
+  expect(parseConfig(src(prodConfig(), undefined, env)).secrets.ci).toEqual({
+    pulumiConfigPassphrase: 'pass phrase',
+    pulumiAccessToken: '',
+    yandexKeyJson: '',
+    awsAccessKeyId: 'YCAJE',
+    awsSecretAccessKey: 'YCsecret',
+  });
+  const configured = { ...prodConfig(), 'shagram:ciPulumiConfigPassphrase': 'from-config', 'shagram:ciAwsAccessKeyId': 'KEYID' };
+  expect(parseConfig(src(configured, undefined, env)).secrets.ci).toMatchObject({ pulumiConfigPassphrase: 'from-config', awsAccessKeyId: 'KEYID' });
+  expect(parseConfig(src(prodConfig())).secrets.ci).toMatchObject({ pulumiConfigPassphrase: '', awsAccessKeyId: '', awsSecretAccessKey: '' });
+  expect(errorOf(prodConfig(), { PULUMI_CONFIG_PASSPHRASE: "it's" }).message).toBe(
+    "shagram:ciPulumiConfigPassphrase: is not set, and PULUMI_CONFIG_PASSPHRASE has a single quote or a line break: set shagram:ciPulumiConfigPassphrase with --secret",
+  );
+});

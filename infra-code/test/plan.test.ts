@@ -53,6 +53,12 @@ describe('security rules', () => {
     expect(rules[0]!.v4CidrBlocks).toEqual(['192.0.2.1/32']);
     expect(egressRules()).toEqual([{ protocol: 'ANY', fromPort: 0, toPort: 65535, v4CidrBlocks: ['0.0.0.0/0'] }]);
   });
+  test("SSH also from the VPS's own address (Jenkins' pulumi up runs there), once", () => {
+    expect(ingressRules(['192.0.2.1/32'], '203.0.113.10')[0]!.v4CidrBlocks).toEqual(['192.0.2.1/32', '203.0.113.10/32']);
+    expect(ingressRules(['203.0.113.10/32'], '203.0.113.10')[0]!.v4CidrBlocks).toEqual(['203.0.113.10/32']);
+    expect(ingressRules(['192.0.2.1/32'], '203.0.113.10').slice(1).map((r) => r.v4CidrBlocks)).toEqual([['0.0.0.0/0'], ['0.0.0.0/0']]);
+    expect(() => ingressRules(['192.0.2.1/32'], '0.0.0.0/0')).toThrow('is not an IPv4 address');
+  });
   test('refuses SSH from the world or from nobody', () => {
     expect(() => ingressRules(['0.0.0.0/0'])).toThrow('SSH must not be open to the whole internet');
     expect(() => ingressRules([])).toThrow('at least one admin CIDR');
@@ -121,7 +127,7 @@ describe('stacks', () => {
     githubWebhookSecret: 'w',
     harborInstallerSha256: 'ab'.repeat(32),
     sshUser: 'deploy',
-    ci: { pulumiConfigPassphrase: 'p', pulumiAccessToken: '', yandexKeyJson: '{"a":1}', sshPrivateKey: 'KEY\nLINES\n' },
+    ci: { pulumiConfigPassphrase: 'p', pulumiAccessToken: '', yandexKeyJson: '{"a":1}', sshPrivateKey: 'KEY\nLINES\n', awsAccessKeyId: 'AKID', awsSecretAccessKey: 'aws-s' },
   };
   test('host folders and archives: /opt/shagram/stacks/<name>, /opt/shagram/incoming/<name>.tar.gz, in table order', () => {
     expect(STACK_NAMES).toEqual(STACKS.map((s) => s.name));
@@ -151,7 +157,7 @@ describe('stacks', () => {
   });
   test('the Jenkins stack gets every variable its compose secrets read; multi-line ones as one base64 line', () => {
     const env = stackEnv('jenkins', v);
-    expect(env).toMatchObject({ PULUMI_CONFIG_PASSPHRASE: 'p', PULUMI_ACCESS_TOKEN: '', VPS_SSH_USER: 'deploy' });
+    expect(env).toMatchObject({ PULUMI_CONFIG_PASSPHRASE: 'p', PULUMI_ACCESS_TOKEN: '', VPS_SSH_USER: 'deploy', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'aws-s' });
     expect(Buffer.from(env.YC_SA_KEY_JSON_BASE64!, 'base64').toString()).toBe('{"a":1}');
     expect(Buffer.from(env.VPS_SSH_PRIVATE_KEY_BASE64!, 'base64').toString()).toBe('KEY\nLINES\n');
     expect(stackEnv('jenkins', { ...v, ci: { ...v.ci, yandexKeyJson: '' } }).YC_SA_KEY_JSON_BASE64).toBe('');

@@ -66,11 +66,11 @@ describe('Yandex resources', () => {
     expect(image[0]!.inputs).toEqual({ family: 'ubuntu-2404-lts', folderId: 'standard-images' });
   });
 
-  test('security group: 22 only from the admin CIDRs, 80/443 from anywhere, nothing else in', () => {
+  test('security group: 22 only from the admin CIDRs and the VPS itself (Jenkins), 80/443 from anywhere, nothing else in', () => {
     const sg = byName('shagram-sg').inputs;
     expect(sg.networkId).toBe('shagram-net-id');
     expect(sg.ingresses).toEqual([
-      { protocol: 'TCP', port: 22, v4CidrBlocks: ['198.51.100.7/32', '203.0.113.0/28'] },
+      { protocol: 'TCP', port: 22, v4CidrBlocks: ['198.51.100.7/32', '203.0.113.0/28', '203.0.113.10/32'] },
       { protocol: 'TCP', port: 80, v4CidrBlocks: ['0.0.0.0/0'] },
       { protocol: 'TCP', port: 443, v4CidrBlocks: ['0.0.0.0/0'] },
     ]);
