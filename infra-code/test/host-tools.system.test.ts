@@ -5,16 +5,15 @@
  * lock (packages from the npm registry); the operator then runs the installed commands over SSH.
  *
  * better-sqlite3's install step downloads a prebuilt binary from GitHub, which this machine cannot reach; the SSH
- * session is given prebuild-install's own offline source instead (`npm_config_better_sqlite3_local_prebuilds`: a
- * folder with the release tarball, made from the binary the repository's `npm ci` built). Everything else is the
- * real path: npm resolves and installs the pinned tree, prebuild-install unpacks the binary, the script checks it loads.
+ * session is given prebuild-install's own offline source instead (test/system-helpers/better-sqlite3-prebuild.ts:
+ * the release tarball made from the binary the repository's `npm ci` built). Everything else is the real path: npm resolves and installs the pinned tree, prebuild-install unpacks the binary, the script checks it loads.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../app/src/db/database';
 import { buildHostTools, hostToolsLayout, installHostToolsScript, HOST_SCRIPTS, type HostToolsBuild } from '../plan/host-tools';
+import { localPrebuildEnv, writeLocalPrebuild } from '../../test/system-helpers/better-sqlite3-prebuild';
 import { startSshd, type SshServer } from '../../test/system-helpers/sshd';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -33,10 +32,8 @@ beforeAll(async () => {
   fs.mkdirSync(path.dirname(layout.archive), { recursive: true });
   built = buildHostTools(REPO, path.join(tmp, 'build'), layout.baseDir);
   const prebuilds = path.join(tmp, 'prebuilds');
-  fs.mkdirSync(prebuilds);
-  const tarball = `better-sqlite3-v${SQLITE.version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
-  execFileSync('tar', ['-czf', path.join(prebuilds, tarball), '-C', path.join(REPO, 'node_modules/better-sqlite3'), 'build/Release/better_sqlite3.node']);
-  server = await startSshd({ sessionEnv: { npm_config_better_sqlite3_local_prebuilds: prebuilds } });
+  writeLocalPrebuild(REPO, prebuilds);
+  server = await startSshd({ sessionEnv: localPrebuildEnv(prebuilds) });
 }, 120_000);
 
 afterAll(async () => {
