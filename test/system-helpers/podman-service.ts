@@ -42,12 +42,14 @@ export function pingDockerApi(socketPath: string, timeoutMs = 1000): Promise<boo
 /**
  * Starts `podman system service` on a private socket (default `/run/podman/shagram-<pid>.sock`, so tests
  * running side by side never share or stop each other's service) and waits until it answers `/_ping`.
- * Needs root and the packages from scripts/setup.d/20-podman.sh + 30-podman-config.sh.
+ * Needs root and the packages from scripts/setup.d/20-podman.sh + 30-podman-config.sh. `serviceEnv` is added to the
+ * service's own environment (e.g. `CONTAINERS_REGISTRIES_CONF` for a test-private registries.conf).
  * @throws when the service does not answer within `readyTimeoutMs`.
  */
 export async function startPodmanService(
   socketPath = `/run/podman/shagram-${process.pid}.sock`,
   readyTimeoutMs = 30_000,
+  serviceEnv: NodeJS.ProcessEnv = {},
 ): Promise<PodmanService> {
   fs.mkdirSync(path.dirname(socketPath), { recursive: true });
   const plan = podmanServiceCommand(socketPath);
@@ -56,7 +58,7 @@ export async function startPodmanService(
   let stderr = '';
   if (!(await pingDockerApi(socketPath))) {
     fs.rmSync(socketPath, { force: true });
-    child = spawn(plan.command, plan.args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(plan.command, plan.args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...serviceEnv } });
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     child.on('exit', (code, signal) => (exited = `exited ${signal ?? code}`));
     child.on('error', (error) => (exited = `cannot start: ${error.message}`));

@@ -72,8 +72,11 @@ export interface ConnectionInput {
 export interface ReplayOptions {
   /** The SSH target for a resource's `connection` (e.g. the loopback VPS for the mocked VM's address). */
   target(connection: ConnectionInput): SshTarget;
-  /** Runs a step of another resource type (e.g. `docker:index/image:Image`); default: nothing. */
-  other?(step: PlanStep): Promise<void>;
+  /**
+   * Runs a step of another resource type (e.g. `docker:index/image:Image`); default: nothing. Answers false when
+   * the step runs nothing (e.g. a cloud resource under mocks): it is then not listed as executed.
+   */
+  other?(step: PlanStep): Promise<boolean | void>;
   /** Called before each step runs (progress). */
   onStep?(step: PlanStep): void;
   /** Stops the `up` before the first step for which this answers true (a partial replay). */
@@ -127,8 +130,7 @@ export async function replayUp(next: readonly PlannedResource[], previous: reado
         await copyToRemote(options.target(a.connection as ConnectionInput), copySource(a.source), a.remotePath);
         executed.push({ step });
       } else if (!a && step.type !== COMMAND_TYPE && step.type !== COPY_TYPE && step.op !== 'same' && options.other) {
-        await options.other(step);
-        executed.push({ step });
+        if ((await options.other(step)) !== false) executed.push({ step });
       }
     } catch (e) {
       // A failed create/update stays in the state as failed (the engine updates it next time); a failed copy create

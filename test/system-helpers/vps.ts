@@ -55,8 +55,16 @@ export function vpsSetup(cloudInit: string): { groups: string[]; user: NonNullab
 
 const exists = async (cmd: string, args: string[]): Promise<boolean> => (await run(cmd, args, { allowFailure: true })).code === 0;
 
+/** What the VPS's stand-ins need from the test (not from the cloud-init document). */
+export interface VpsOptions {
+  /** Added to the podman service's environment (e.g. `CONTAINERS_REGISTRIES_CONF`). */
+  podmanEnv?: NodeJS.ProcessEnv;
+  /** Added to every SSH session's environment (sshd `SetEnv`), beside `DOCKER_HOST`. */
+  sessionEnv?: Record<string, string>;
+}
+
 /** Starts the VPS from a cloud-config document. Needs root, podman and openssh-server (scripts/setup.d). */
-export async function startLoopbackVps(cloudInit: string, baseDir: string): Promise<LoopbackVps> {
+export async function startLoopbackVps(cloudInit: string, baseDir: string, options: VpsOptions = {}): Promise<LoopbackVps> {
   const setup = vpsSetup(cloudInit);
   const user = setup.user.name;
   if (await exists('id', [user])) throw new Error(`user ${user} exists already: not a clean host`);
@@ -82,7 +90,7 @@ export async function startLoopbackVps(cloudInit: string, baseDir: string): Prom
     for (const line of setup.folders) await run('sh', ['-c', line]);
     cleanups.push(async () => fs.rmSync(baseDir, { recursive: true, force: true }));
 
-    const podman = await startPodmanService(`/run/podman/shagram-vps-${process.pid}.sock`);
+    const podman = await startPodmanService(`/run/podman/shagram-vps-${process.pid}.sock`, 30_000, options.podmanEnv);
     cleanups.push(() => podman.stop());
     await run('chgrp', ['docker', podman.socketPath]);
     fs.chmodSync(podman.socketPath, 0o660);
@@ -91,7 +99,7 @@ export async function startLoopbackVps(cloudInit: string, baseDir: string): Prom
       user,
       homeAuthorizedKeys: true,
       usePam: true,
-      sessionEnv: { DOCKER_HOST: podman.dockerHost, DOCKER_BUILDKIT: '0', COMPOSE_DOCKER_CLI_BUILD: '0' },
+      sessionEnv: { ...options.sessionEnv, DOCKER_HOST: podman.dockerHost, DOCKER_BUILDKIT: '0', COMPOSE_DOCKER_CLI_BUILD: '0' },
     });
     cleanups.push(() => ssh.stop());
     // cloud-init's keys join the test's own key in ~/.ssh/authorized_keys
