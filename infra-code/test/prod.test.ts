@@ -262,3 +262,10 @@ test('the program passes its own policy pack checks', async () => {
   for (const [k, o] of Object.entries(platform.outputs)) outputs[k] = await valueOf(o);
   expect(plaintextSecretOutputs(outputs)).toEqual([]);
 });
+
+test("the pipeline's --exclude list names exactly the Jenkins stack's resources as the program registers them", async () => {
+  const { composeStackUrns } = await import('../../scripts/ci/src/deploy-plan');
+  const registered = run.resources.filter((r) => r.type.startsWith('command:') && r.name.startsWith('jenkins-')).map((r) => r.urn);
+  expect(registered).toHaveLength(4);
+  expect(composeStackUrns('test', 'jenkins').sort()).toEqual([...registered].sort());
+});

@@ -1,7 +1,11 @@
+import { composeStackUrns } from '../src/deploy-plan';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
+/** The Jenkins stack's resources the pipeline's pulumi up leaves out (deploy-plan.ts). */
+const EXCLUDE_SELF = composeStackUrns('prod', 'jenkins').map((urn) => `--exclude ${urn}`).join(' ');
 
 const ciDir = path.join(__dirname, '..');
 let work: string;
@@ -70,11 +74,11 @@ describe('stage scripts as processes (fake docker and pulumi on PATH)', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('aaaaaaaaaaaa\n');
     expect(calls()).toEqual([
       'pulumi stack output appImage --stack prod --non-interactive | tag= | stdin=',
-      'pulumi up --yes --non-interactive --skip-preview --stack prod --config shagram:pushImage=false | tag=bbbbbbbbbbbb | stdin=',
+      `pulumi up --yes --non-interactive --skip-preview --stack prod --config shagram:pushImage=false ${EXCLUDE_SELF} | tag=bbbbbbbbbbbb | stdin=`,
     ]);
     const rolledBack = await run('rollback', ['--previous-tag-file', file]);
     expect(rolledBack.code).toBe(0);
-    expect(calls()[2]).toBe('pulumi up --yes --non-interactive --skip-preview --stack prod --config shagram:pushImage=false | tag=aaaaaaaaaaaa | stdin=');
+    expect(calls()[2]).toBe(`pulumi up --yes --non-interactive --skip-preview --stack prod --config shagram:pushImage=false ${EXCLUDE_SELF} | tag=aaaaaaaaaaaa | stdin=`);
   });
 
   it('a first deploy records no previous tag, and rollback then refuses in one line', async () => {
