@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { AppImage } from './components/app-image';
 import { ComposeStack } from './components/compose-stack';
 import { HostReady } from './components/host-ready';
+import { HostTools } from './components/host-tools';
 import { YandexVps } from './components/yandex-vps';
 import type { InfraConfig } from './config';
 import { cloudInitDocument } from './plan/cloud-init';
+import { buildHostTools } from './plan/host-tools';
 import { renderEnvFile } from './plan/env-file';
 import { buildStackBundle, type ExtraFile } from './plan/stack-bundle';
 import { appImageName, HOST_BASE_DIR, STACKS, stackDeployOptions, type EnvInputs, type StackName } from './plan/stacks';
@@ -42,6 +44,8 @@ export interface Platform {
   outputs: PlatformOutputs;
   vps?: YandexVps;
   ready: HostReady;
+  /** The host scripts (restart-stacks, status, backup, restore) installed on the host. */
+  tools: HostTools;
   image?: AppImage;
   stacks: Record<StackName, ComposeStack>;
 }
@@ -91,6 +95,10 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
     perDialTimeout: 30,
   };
   const ready = new HostReady('host', { connection, triggers: vps ? [vps.instance.id] : [] }, vps ? { dependsOn: [vps] } : undefined);
+
+  // The operator's host scripts, bundled and installed under /opt/shagram/{tools,bin}; nothing waits for them.
+  const toolsBuild = buildHostTools(paths.repoRoot, paths.bundleRoot);
+  const tools = new HostTools('host-tools', { connection, archive: { file: toolsBuild.file, sha256: toolsBuild.sha256 } }, { dependsOn: [ready] });
 
   const imageRef = appImageName(cfg.registryHost, cfg.imageTag);
   const env = (spec: (typeof STACKS)[number], appImage: pulumi.Input<string>): pulumi.Output<string> =>
@@ -146,6 +154,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
   return {
     vps,
     ready,
+    tools,
     image,
     stacks: stacks as Record<StackName, ComposeStack>,
     outputs: {

@@ -25,7 +25,8 @@ test('no cloud resources and no image build', () => {
 
 test('every remote command connects to the configured host, port and user', () => {
   const commands = run.resources.filter((r) => r.type.startsWith('command:remote:'));
-  expect(commands).toHaveLength(1 + 4 * 4);
+  // host-wait, host-tools upload + install, four resources per stack
+  expect(commands).toHaveLength(1 + 2 + 4 * 4);
   for (const c of commands) expect(c.inputs.connection).toMatchObject({ host: '192.0.2.10', port: 2222, user: 'ops' });
 });
 

@@ -269,3 +269,14 @@ test("the pipeline's --exclude list names exactly the Jenkins stack's resources 
   expect(registered).toHaveLength(4);
   expect(composeStackUrns('test', 'jenkins').sort()).toEqual([...registered].sort());
 });
+
+test('the host tools are uploaded as one archive and installed after the host is ready; no stack waits for them', () => {
+  const upload = byName('host-tools-upload').inputs;
+  const install = byName('host-tools-install').inputs;
+  expect(upload.remotePath).toBe('/opt/shagram/incoming/host-tools.tar.gz');
+  expect(install.triggers).toEqual(upload.triggers);
+  expect(install.create).toContain('/opt/shagram/tools');
+  expect(dependsTransitively('host-tools-upload').has(byName('host-wait').urn)).toBe(true);
+  expect(dependsTransitively('host-tools-install').has(byName('host-tools-upload').urn)).toBe(true);
+  for (const stack of ['edge', 'harbor', 'jenkins', 'shagram']) expect(dependsTransitively(`${stack}-deploy`).has(byName('host-tools-install').urn)).toBe(false);
+});
