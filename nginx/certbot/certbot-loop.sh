@@ -8,6 +8,9 @@
 #   ACME_SERVER=<url>       another ACME directory (another CA, or a test CA such as pebble)
 #   CERTBOT_WEBROOT, CERTBOT_CONFIG_DIR, CERTBOT_WORK_DIR, CERTBOT_LOGS_DIR   certbot's folders
 #   CERTBOT_ONCE=1          one round, then exit with certbot's status (a first issuance by hand, tests)
+#   CERTBOT_RETRY_INTERVAL  wait between tries while there is no certificate yet (default 60s): on a first
+#                           deploy the DNS records may still be spreading; once a certificate exists, the loop
+#                           waits CERTBOT_RENEW_INTERVAL (default 12h) between renewal checks
 set -eu
 : "${CHAT_HOST:?}" "${JENKINS_HOST:?}" "${REGISTRY_HOST:?}"
 : "${LETSENCRYPT_EMAIL:?set LETSENCRYPT_EMAIL in .env for Let's Encrypt}"
@@ -28,14 +31,17 @@ while :; do
     --email "$LETSENCRYPT_EMAIL" --agree-tos --no-eff-email --non-interactive \
     --keep-until-expiring --expand $ca \
     || status=$?
+  # No certificate yet: try again soon. With one: the next renewal check is CERTBOT_RENEW_INTERVAL away.
+  next="${CERTBOT_RENEW_INTERVAL:-12h}"
+  [ -s "$config_dir/live/shagram/fullchain.pem" ] || next="${CERTBOT_RETRY_INTERVAL:-60s}"
   if [ "$status" -ne 0 ]; then
     if [ "${CERTBOT_ONCE:-0}" = 1 ]; then echo "certbot-loop: certbot failed (exit $status)" >&2
-    else echo "certbot-loop: certbot failed (exit $status); retrying in ${CERTBOT_RENEW_INTERVAL:-12h}" >&2; fi
+    else echo "certbot-loop: certbot failed (exit $status); retrying in $next" >&2; fi
   fi
   if [ -s "$config_dir/live/shagram/fullchain.pem" ]; then
     RENEWED_LINEAGE="$config_dir/live/shagram" /bin/sh "$hook"
   fi
   [ "${CERTBOT_ONCE:-0}" = 1 ] && exit "$status"
-  sleep "${CERTBOT_RENEW_INTERVAL:-12h}" &
+  sleep "$next" &
   wait $!
 done

@@ -102,7 +102,8 @@ describe('nginx/compose.yaml (the edge stack)', () => {
     // the hook sits beside the loop: both are in ./certbot, mounted at /shagram
     expect(loop).toContain('hook="$(dirname "$0")/deploy-hook.sh"');
     expect(mountOf(certbot, '/shagram').source).toBe('./certbot');
-    expect(loop).toMatch(/sleep "\$\{CERTBOT_RENEW_INTERVAL:-12h\}"/);
+    expect(loop).toContain('next="${CERTBOT_RENEW_INTERVAL:-12h}"');
+    expect(loop).toContain('next="${CERTBOT_RETRY_INTERVAL:-60s}"');
     // nginx starts with a placeholder certificate and reloads when the files change.
     for (const script of ['30-shagram-tls-bootstrap.sh', '40-shagram-tls-reload.sh']) {
       const mount = mountOf(nginx, `/docker-entrypoint.d/${script}`);
