@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { boolString, hostname, intString } from './config-fields';
+import { inZone } from './plan/dns';
 
 /** Thrown for a missing or invalid configuration key; the message names the key. */
 export class ConfigError extends Error {
@@ -42,9 +43,21 @@ export interface VmConfig {
   imageFamily: string;
 }
 
+/**
+ * Cloud DNS for the public names (Yandex target): the program writes an A record for each of chat, Jenkins and the
+ * registry, in the zone it creates for `domain` or in an existing zone (`zoneId`), so certificates can be issued in
+ * the same `pulumi up` that creates the address.
+ */
+export interface DnsConfig {
+  /** The domain, e.g. `example.com`. */
+  domain: string;
+  /** An existing Cloud DNS zone of that domain; absent: the program creates the public zone. */
+  zoneId?: string;
+}
+
 /** Where the stacks run: a VPS this program creates in Yandex Cloud, or an existing host reached over SSH. */
 export type Target =
-  | { kind: 'yandex'; folderId: string; zone: string; adminCidrs: string[]; subnetCidr: string; vm: VmConfig; sshPublicKey: string }
+  | { kind: 'yandex'; folderId: string; zone: string; adminCidrs: string[]; subnetCidr: string; vm: VmConfig; sshPublicKey: string; dns?: DnsConfig }
   | { kind: 'existing'; host: string };
 
 /** Secret values from config; absent ones are generated with @pulumi/random by the program. */
@@ -207,7 +220,10 @@ export function parseConfig(src: ConfigSource): InfraConfig {
     const sshPublicKey = read(src, 'shagram:sshPublicKey', {
       schema: z.string().trim().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\n]*)?$/, 'must be one OpenSSH public key line'),
     });
-    target = { kind, folderId, zone, adminCidrs, subnetCidr, vm, sshPublicKey };
+    const domain = readOptional(src, 'shagram:dnsZone', hostname);
+    const zoneId = readOptional(src, 'shagram:dnsZoneId', z.string().regex(/^[a-z0-9]{20}$/, 'must be a Cloud DNS zone id (20 characters)'));
+    if (zoneId !== undefined && domain === undefined) throw new ConfigError('shagram:dnsZone', 'is required with shagram:dnsZoneId (the domain of that zone)');
+    target = { kind, folderId, zone, adminCidrs, subnetCidr, vm, sshPublicKey, ...(domain ? { dns: { domain, ...(zoneId ? { zoneId } : {}) } } : {}) };
   } else {
     const host = read(src, 'shagram:host', { schema: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be a host name or IP address') });
     target = { kind, host };
@@ -224,7 +240,7 @@ export function parseConfig(src: ConfigSource): InfraConfig {
     default: envTag,
   });
 
-  return {
+  const cfg: InfraConfig = {
     target,
     sshUser,
     sshPort: read(src, 'shagram:sshPort', { schema: intString(1, 65535), default: '22' }),
@@ -262,4 +278,9 @@ export function parseConfig(src: ConfigSource): InfraConfig {
       },
     },
   };
+  if (target.kind === 'yandex' && target.dns) {
+    const outside = [cfg.chatHost, cfg.jenkinsHost, cfg.registryHost].filter((h) => !inZone(h, target.dns!.domain));
+    if (outside.length > 0) throw new ConfigError('shagram:dnsZone', `${outside.join(', ')} not inside ${target.dns.domain}: the records for them cannot live in that zone`);
+  }
+  return cfg;
 }

@@ -20,6 +20,8 @@ export const jenkinsUrl = platform?.outputs.jenkinsUrl;
 export const registryHost = platform?.outputs.registryHost;
 /** The app image the Shagram stack runs. */
 export const appImage = platform?.outputs.appImage;
+/** Where to delegate the domain at its registrar, when the program created its Cloud DNS zone. */
+export const dnsNameServers = platform?.outputs.dnsNameServers;
 
 // The Kubernetes program's outputs (chatUrl, namespace, replicas, appImage) replace the above on that platform;
 // undefined outputs are not stack outputs.

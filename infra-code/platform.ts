@@ -8,6 +8,7 @@ import * as random from '@pulumi/random';
 import { join } from 'node:path';
 import { AppImage } from './components/app-image';
 import { ComposeStack } from './components/compose-stack';
+import { DnsRecords } from './components/dns-records';
 import { HostReady } from './components/host-ready';
 import { HostTools } from './components/host-tools';
 import { YandexVps } from './components/yandex-vps';
@@ -37,12 +38,16 @@ export interface PlatformOutputs {
   jenkinsUrl: pulumi.Output<string>;
   registryHost: pulumi.Output<string>;
   appImage: pulumi.Output<string>;
+  /** Name servers to delegate the domain to at its registrar (a zone the program created); absent otherwise. */
+  dnsNameServers?: pulumi.Output<string[]>;
 }
 
 /** Handles the tests inspect. */
 export interface Platform {
   outputs: PlatformOutputs;
   vps?: YandexVps;
+  /** The A records of the public names (Yandex target with `shagram:dnsZone`). */
+  dns?: DnsRecords;
   ready: HostReady;
   /** The host scripts (restart-stacks, status, backup, restore) installed on the host. */
   tools: HostTools;
@@ -94,6 +99,17 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
     dialErrorLimit: 60,
     perDialTimeout: 30,
   };
+  // The names point at the address before the edge asks Let's Encrypt for their certificate (same `pulumi up`).
+  let dns: DnsRecords | undefined;
+  if (cfg.target.kind === 'yandex' && cfg.target.dns && vps) {
+    dns = new DnsRecords('dns', {
+      folderId: cfg.target.folderId,
+      domain: cfg.target.dns.domain,
+      zoneId: cfg.target.dns.zoneId,
+      hosts: { chat: cfg.chatHost, jenkins: cfg.jenkinsHost, registry: cfg.registryHost },
+      address: vps.publicIp,
+    });
+  }
   const ready = new HostReady('host', { connection, triggers: vps ? [vps.instance.id] : [] }, vps ? { dependsOn: [vps] } : undefined);
 
   // The operator's host scripts, bundled and installed under /opt/shagram/{tools,bin}; nothing waits for them.
@@ -123,7 +139,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
   const stacks: Partial<Record<StackName, ComposeStack>> = {};
   let image: AppImage | undefined;
   let appImage: pulumi.Output<string> = pulumi.output(imageRef);
-  let previous: pulumi.Resource = ready;
+  let previous: pulumi.Resource[] = dns ? [ready, dns] : [ready];
   for (const spec of STACKS) {
     const name = spec.name as StackName;
     const src = paths.stackDirs?.[name] ?? join(paths.repoRoot, spec.sourceDir);
@@ -136,10 +152,10 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
         envContent: env(spec, appImage),
         imageTag: spec.needsAppImage ? cfg.imageTag : undefined,
       },
-      { dependsOn: [previous] },
+      { dependsOn: previous },
     );
     stacks[name] = stack;
-    previous = stack;
+    previous = [stack];
     if (spec.isRegistry && cfg.pushImage) {
       image = new AppImage(
         'app',
@@ -147,12 +163,13 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
         { dependsOn: [stack] },
       );
       appImage = image.imageName;
-      previous = image;
+      previous = [image];
     }
   }
 
   return {
     vps,
+    dns,
     ready,
     tools,
     image,
@@ -163,6 +180,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
       jenkinsUrl: pulumi.output(`https://${cfg.jenkinsHost}/`),
       registryHost: pulumi.output(cfg.registryHost),
       appImage,
+      ...(dns?.zone ? { dnsNameServers: pulumi.output(dns.nameServers) } : {}),
     },
   };
 }

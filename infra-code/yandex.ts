@@ -161,3 +161,42 @@ export interface GetComputeImageResult {
 export function getComputeImageOutput(args: GetComputeImageArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetComputeImageResult> {
   return pulumi.runtime.invokeOutput<GetComputeImageResult>(GET_COMPUTE_IMAGE, { ...args }, { ...opts, version: YANDEX_PROVIDER_VERSION });
 }
+
+/** Inputs of `yandex:index/dnsZone:DnsZone`. */
+export interface DnsZoneArgs {
+  /** The zone's domain with a trailing dot, e.g. `example.com.`. */
+  zone: In<string>;
+  public?: In<boolean>;
+  name?: In<string>;
+  folderId?: In<string>;
+  labels?: In<Record<string, In<string>>>;
+}
+
+/** A Cloud DNS zone. */
+export class DnsZone extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/dnsZone:DnsZone';
+  declare readonly zone: pulumi.Output<string>;
+  /** Registers the zone. */
+  constructor(name: string, args: DnsZoneArgs, opts?: pulumi.CustomResourceOptions) {
+    super(DnsZone.__pulumiType, name, { ...args }, withVersion(opts));
+  }
+}
+
+/** Inputs of `yandex:index/dnsRecordSet:DnsRecordSet`. */
+export interface DnsRecordSetArgs {
+  zoneId: In<string>;
+  /** The record's name, fully qualified with a trailing dot. */
+  name: In<string>;
+  type: In<string>;
+  ttl: In<number>;
+  datas: In<In<string>[]>;
+}
+
+/** A record set of a Cloud DNS zone. */
+export class DnsRecordSet extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/dnsRecordSet:DnsRecordSet';
+  /** Registers the record set. */
+  constructor(name: string, args: DnsRecordSetArgs, opts?: pulumi.CustomResourceOptions) {
+    super(DnsRecordSet.__pulumiType, name, { ...args }, withVersion(opts));
+  }
+}

@@ -165,7 +165,7 @@ function promise<T>(o: pulumi.Output<T>): Promise<T> {
 /** Waits for the outputs and every stack's deploy, so every registration has happened. */
 async function settle(p: Platform): Promise<void> {
   const outs: pulumi.Output<unknown>[] = [
-    ...Object.values(p.outputs),
+    ...Object.values(p.outputs).filter((o): o is pulumi.Output<unknown> => o !== undefined),
     p.ready.wait.id,
     ...Object.values(p.stacks).flatMap((s) => [s.deploy.id, s.deploy.stdin, s.lifecycle.id, s.upload.id]),
   ];
