@@ -2,7 +2,7 @@
  * The whole platform: the host (a new Yandex VPS or an existing one), then the stacks of the stack table
  * (plan/stack-spec.ts) one after the other in its order, with the app image pushed right after the registry stack.
  */
-import type { types } from '@pulumi/command';
+import { remote, type types } from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { HostReady } from './components/host-ready';
 import { HostTools } from './components/host-tools';
 import { YandexVps } from './components/yandex-vps';
 import type { InfraConfig } from './config';
+import { certificateWaitScript } from './plan/certificate-wait';
 import { cloudInitDocument } from './plan/cloud-init';
 import { buildHostTools } from './plan/host-tools';
 import { renderEnvFile } from './plan/env-file';
@@ -138,6 +139,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
   // and every stack that runs the app image deploys exactly the pushed reference.
   const stacks: Partial<Record<StackName, ComposeStack>> = {};
   let image: AppImage | undefined;
+  let certificate: remote.Command | undefined;
   let appImage: pulumi.Output<string> = pulumi.output(imageRef);
   let previous: pulumi.Resource[] = dns ? [ready, dns] : [ready];
   for (const spec of STACKS) {
@@ -156,11 +158,21 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
     );
     stacks[name] = stack;
     previous = [stack];
+    if (spec.isEdge && cfg.letsencryptEmail) {
+      // Docker refuses the edge's self-signed placeholder: the push and the pulls through the edge wait (bounded)
+      // for the Let's Encrypt certificate, which certbot retries every minute until the DNS records resolve.
+      certificate = new remote.Command(
+        'edge-certificate',
+        { connection, create: certificateWaitScript({ hosts: [cfg.chatHost, cfg.jenkinsHost, cfg.registryHost], timeoutSeconds: 1200 }), addPreviousOutputInEnv: false },
+        { dependsOn: [stack], customTimeouts: { create: '25m' } },
+      );
+    }
+    if (spec.isRegistry && certificate) previous = [stack, certificate];
     if (spec.isRegistry && cfg.pushImage) {
       image = new AppImage(
         'app',
         { imageName: imageRef, registryHost: cfg.registryHost, context: paths.repoRoot, username: 'admin', password: secrets.harborAdminPassword },
-        { dependsOn: [stack] },
+        { dependsOn: previous },
       );
       appImage = image.imageName;
       previous = [image];

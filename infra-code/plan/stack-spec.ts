@@ -80,6 +80,8 @@ export interface StackSpec {
   needsAppImage: boolean;
   /** This stack is the registry the app image is pushed to (the push follows its deploy). */
   isRegistry: boolean;
+  /** This stack is the TLS edge: with Let's Encrypt, the wait for its trusted certificate follows its deploy. */
+  isEdge: boolean;
   /** The stack's `.env` variables. Pure. */
   env(v: EnvInputs): Record<string, string>;
 }
@@ -105,6 +107,7 @@ const edge: StackSpec = {
   waitTimeoutSeconds: 180,
   needsAppImage: false,
   isRegistry: false,
+  isEdge: true,
   env: (v) => ({
     COMPOSE_PROJECT_NAME: 'edge',
     CHAT_HOST: v.chatHost,
@@ -126,6 +129,7 @@ const harbor: StackSpec = {
   waitTimeoutSeconds: 600,
   needsAppImage: false,
   isRegistry: true,
+  isEdge: false,
   env: (v) => ({
     HARBOR_HOSTNAME: v.registryHost,
     HARBOR_EXTERNAL_URL: `https://${v.registryHost}`,
@@ -146,6 +150,7 @@ const jenkins: StackSpec = {
   waitTimeoutSeconds: 600,
   needsAppImage: true,
   isRegistry: false,
+  isEdge: false,
   env: (v) => ({
     COMPOSE_PROJECT_NAME: 'jenkins',
     JENKINS_HOST: v.jenkinsHost,
@@ -178,6 +183,7 @@ const shagram: StackSpec = {
   waitTimeoutSeconds: 180,
   needsAppImage: true,
   isRegistry: false,
+  isEdge: false,
   env: (v) => ({
     COMPOSE_PROJECT_NAME: 'shagram',
     APP_IMAGE: v.appImage,

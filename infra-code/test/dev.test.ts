@@ -25,8 +25,9 @@ test('no cloud resources and no image build', () => {
 
 test('every remote command connects to the configured host, port and user', () => {
   const commands = run.resources.filter((r) => r.type.startsWith('command:remote:'));
-  // host-wait, host-tools upload + install, four resources per stack
+  // host-wait, host-tools upload + install, four resources per stack; no certificate wait without Let's Encrypt
   expect(commands).toHaveLength(1 + 2 + 4 * 4);
+  expect(commands.find((c) => c.name === 'edge-certificate')).toBeUndefined();
   for (const c of commands) expect(c.inputs.connection).toMatchObject({ host: '192.0.2.10', port: 2222, user: 'ops' });
 });
 

@@ -280,3 +280,12 @@ test('the host tools are uploaded as one archive and installed after the host is
   expect(dependsTransitively('host-tools-install').has(byName('host-tools-upload').urn)).toBe(true);
   for (const stack of ['edge', 'harbor', 'jenkins', 'shagram']) expect(dependsTransitively(`${stack}-deploy`).has(byName('host-tools-install').urn)).toBe(false);
 });
+
+test("with Let's Encrypt the image push waits for the edge's trusted certificate; Harbor does not", () => {
+  const gate = byName('edge-certificate').inputs;
+  expect(gate.create).toContain('--resolve "$h:443:127.0.0.1"');
+  expect(gate.create).toContain("'chat.shagram.test' 'jenkins.shagram.test' 'registry.shagram.test'");
+  expect(dependsTransitively('edge-certificate').has(byName('edge-deploy').urn)).toBe(true);
+  expect(dependsTransitively('app-image').has(byName('edge-certificate').urn)).toBe(true);
+  expect(dependsTransitively('harbor-deploy').has(byName('edge-certificate').urn)).toBe(false);
+});

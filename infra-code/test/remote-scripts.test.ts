@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packBundleArchive } from '../plan/bundle-archive';
+import { certificateWaitScript } from '../plan/certificate-wait';
 import { deployScript, downScript, imageCommands, prepareScript, stageScript, waitReadyScript, type DeployOptions } from '../plan/remote-scripts';
 import { stackDeployOptions } from '../plan/stacks';
 
@@ -346,4 +347,19 @@ test('wait-ready: cloud-init that has not run (or is disabled) is not waited for
   const stuck = run(waitReadyScript({ dockerTimeoutSeconds: 4, cloudInitTimeoutSeconds: 1 }));
   expect(stuck.code).toBe(1);
   expect(stuck.stderr).toContain('host-ready: cloud-init did not finish within 1 s');
+});
+
+test('certificate wait: any HTTP answer with a verified chain passes; an untrusted name is retried, then named at the bound', () => {
+  // fake curl: fails (exit 60, as for an unverifiable chain) for names listed in $root/untrusted, logs its arguments
+  writeFileSync(join(bin, 'curl'), `#!/bin/sh\necho "curl $*" >> "${log}"\nfor a; do :; done\nh=\${a#https://}; h=\${h%/}\ngrep -qx "$h" "${root}/untrusted" 2>/dev/null && exit 60\nexit 0\n`);
+  chmodSync(join(bin, 'curl'), 0o755);
+  writeFileSync(join(root, 'untrusted'), 'reg.t\n');
+  const failed = run(certificateWaitScript({ hosts: ['chat.t', 'reg.t'], timeoutSeconds: 1, intervalSeconds: 1 }));
+  expect(failed.code).toBe(1);
+  expect(failed.stderr).toContain('edge-certificate: no trusted certificate after 1 s for: reg.t;');
+  expect(logLines()).toContain('curl -sS -o /dev/null --max-time 10 --resolve chat.t:443:127.0.0.1 https://chat.t/');
+  writeFileSync(join(root, 'untrusted'), '');
+  const ok = run(certificateWaitScript({ hosts: ['chat.t', 'reg.t'], timeoutSeconds: 5 }));
+  expect({ code: ok.code, out: ok.stdout.trim() }).toEqual({ code: 0, out: 'edge-certificate: trusted for chat.t, reg.t' });
+  expect(() => certificateWaitScript({ hosts: ['a b'], timeoutSeconds: 1 })).toThrow('is not a host name');
 });
