@@ -24,6 +24,7 @@ export const SECRET_KEYS = [
   'shagram:harborAdminPassword',
   'shagram:jenkinsAdminPassword',
   'shagram:harborRobotSecret',
+  'shagram:githubWebhookSecret',
   'shagram:ciPulumiConfigPassphrase',
   'shagram:ciPulumiAccessToken',
   'shagram:ciYandexKeyJson',
@@ -67,6 +68,8 @@ export interface SecretConfig {
   harborAdminPassword?: string;
   jenkinsAdminPassword?: string;
   harborRobotSecret?: string;
+  /** The GitHub webhook's shared secret (set it to the value you give GitHub; generated when absent). */
+  githubWebhookSecret?: string;
   /**
    * What the Jenkins pipeline's own `pulumi up` needs, written into the Jenkins stack's `.env` (empty when absent):
    * the stack's config passphrase (default: PULUMI_CONFIG_PASSPHRASE of the `pulumi up` that deploys it), a Pulumi
@@ -267,6 +270,7 @@ export function parseConfig(src: ConfigSource): InfraConfig {
       harborAdminPassword: readOptional(src, 'shagram:harborAdminPassword', envSecret(12)),
       jenkinsAdminPassword: readOptional(src, 'shagram:jenkinsAdminPassword', envSecret(12)),
       harborRobotSecret: readOptional(src, 'shagram:harborRobotSecret', envSecret(16)),
+      githubWebhookSecret: readOptional(src, 'shagram:githubWebhookSecret', envSecret(20)),
       ci: {
         pulumiConfigPassphrase: ciValue(src, 'shagram:ciPulumiConfigPassphrase', 'PULUMI_CONFIG_PASSPHRASE'),
         pulumiAccessToken: ciValue(src, 'shagram:ciPulumiAccessToken', 'PULUMI_ACCESS_TOKEN'),

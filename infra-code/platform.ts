@@ -72,7 +72,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
     harborDbPassword: password('harbor-db-password', 24),
     jenkinsAdminPassword: secretOr(s.jenkinsAdminPassword, 'jenkins-admin-password', 24),
     harborRobotSecret: secretOr(s.harborRobotSecret, 'harbor-robot-secret', 32),
-    githubWebhookSecret: password('github-webhook-secret', 40),
+    githubWebhookSecret: secretOr(s.githubWebhookSecret, 'github-webhook-secret', 40),
   };
 
   // The host.

@@ -157,3 +157,9 @@ test("CI credentials: from their keys, else from the deploying pulumi's own envi
     "shagram:ciPulumiConfigPassphrase: is not set, and PULUMI_CONFIG_PASSPHRASE has a single quote or a line break: set shagram:ciPulumiConfigPassphrase with --secret",
   );
 });
+
+test('the GitHub webhook secret may be set (the value given to GitHub), at least 20 characters, as a secret', () => {
+  expect(parseConfig(src({ ...prodConfig(), 'shagram:githubWebhookSecret': 'a'.repeat(40) })).secrets.githubWebhookSecret).toBe('a'.repeat(40));
+  expect(errorOf({ ...prodConfig(), 'shagram:githubWebhookSecret': 'short' }).message).toBe('shagram:githubWebhookSecret: must be at least 20 characters');
+  expect(parseConfig(src(prodConfig())).secrets.githubWebhookSecret).toBeUndefined();
+});
