@@ -4,6 +4,7 @@
  * No secret is ever part of a script: the `.env` content reaches the deploy script on its stdin.
  */
 import { assertSafePath, shQuote } from './shell';
+import type { ImagePolicy } from './stack-spec';
 
 /** `docker compose` when the plugin answers, else the standalone `docker-compose` (decisions.md). */
 export const COMPOSE_FUNCTION =
@@ -136,12 +137,9 @@ EOF_STATE
 `;
 }
 
-/** How one stack gets its images (see `ImagePolicy` in stack-spec.ts). */
-export type ImageStep = 'pull' | 'build' | 'installer';
-
 /** How one stack is deployed. */
 export interface DeployOptions extends StackPaths {
-  images: ImageStep;
+  images: ImagePolicy;
   /** Shell run in the stack folder after the files and `.env` are in place, before images and `up` (Harbor's installer). */
   preDeploy?: string;
   /** `docker login` to REGISTRY_HOST with REGISTRY_USERNAME / REGISTRY_PASSWORD from `.env` before pulling. */

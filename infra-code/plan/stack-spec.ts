@@ -5,6 +5,7 @@
  * Order is deploy order: the edge first (it must answer before the registry behind it can be reached), then the
  * registry, then the app image is pushed, then the stacks that pull from the registry.
  */
+import type { InfraConfig } from '../config';
 
 /** Base folder on the host. */
 export const HOST_BASE_DIR = '/opt/shagram';
@@ -30,14 +31,8 @@ export const REGISTRY_ROBOT = `robot$${REGISTRY_PROJECT}+ci`;
  */
 export type ImagePolicy = 'pull' | 'build' | 'installer';
 
-/** Plain and secret values the `.env` files are made of. */
-export interface EnvInputs {
-  chatHost: string;
-  jenkinsHost: string;
-  registryHost: string;
-  letsencryptEmail?: string;
-  githubRepoUrl: string;
-  pulumiBackendUrl: string;
+/** Plain and secret values the `.env` files are made of: the public names and URLs from the configuration, plus these. */
+export interface EnvInputs extends Pick<InfraConfig, 'chatHost' | 'jenkinsHost' | 'registryHost' | 'letsencryptEmail' | 'githubRepoUrl' | 'pulumiBackendUrl'> {
   appImage: string;
   jwtSecret: string;
   harborAdminPassword: string;
