@@ -11,7 +11,9 @@ if docker compose version >/dev/null 2>&1; then compose=(docker compose); else c
 "${compose[@]}" version >/dev/null || { echo "[install.sh] ✖ Need to install docker-compose first and run this script again." >&2; exit 1; }
 [ -f harbor.yml ] || { echo "[install.sh] ✖ harbor.yml is missing" >&2; exit 1; }
 note "Step 1: loading Harbor images ..."
-for images in harbor*.tar.gz; do docker load -i "$images"; done
+# Harbor's install.sh runs `docker load -i harbor*.tar.gz`; Docker Engine unpacks the gzip itself, podman's Docker
+# API (the engine here) does not, so the stand-in feeds it the decompressed stream (same images, same result).
+for images in harbor*.tar.gz; do gzip -dc "$images" | docker load; done
 note "Step 2: preparing environment ..."
 ./prepare
 if [ -n "$("${compose[@]}" ps -q 2>/dev/null)" ]; then
