@@ -1,78 +1,370 @@
 /**
- * Deploy replay lane (needs scripts/setup.d/20-podman.sh, 25-openssh-server.sh, 30-podman-config.sh; root; uses
- * the real /opt/shagram and creates the deploy user, both removed afterwards): the real Pulumi program runs under
- * mocks (./harness.ts), and the `remote.Command` / `remote.CopyToRemote` resources it registers are executed in
- * dependency order against a loopback VPS as @pulumi/command 1.2.1 executes them
- * (test/system-helpers/replay-plan.ts, replay.ts, remote-command.ts; pulumi-command v1.2.1
- * provider/pkg/provider/remote/). The VPS is set up from the program's own cloud-init document (the VM's
- * `user-data`): test/system-helpers/vps.ts.
+ * Deploy replay lane (root; needs `npm run setup:system`: podman, openssh-server, docker-registry, the stand-in
+ * rootfs; uses the real /opt/shagram, host ports 80, 443, 8081 and 8085, and creates the deploy user — all removed
+ * afterwards): the real Pulumi program runs under mocks (./harness.ts), and what it registers is executed in
+ * dependency order against a loopback VPS as `pulumi up` with @pulumi/command 1.2.1 would
+ * (test/system-helpers/replay-plan.ts, replay.ts, remote-command.ts). The VPS is set up from the program's own
+ * cloud-init document (test/system-helpers/vps.ts). Three `up`s: the first on a clean host, a second with a new
+ * image tag, a third with a release that never becomes healthy.
  *
- * This file replays the first `up` up to the first stack deploy: the stacks' deploys need the registry and Harbor
- * stand-ins, which are not part of this lane yet.
+ * Stand-ins (each behaves like what it stands for; docs/infra.md "Deploy replay lane" says what is not covered):
+ * - Docker Hub: a loopback mirror (Debian's docker-registry) holding the stand-in base images under their official
+ *   names; the VPS's podman uses it as docker.io's mirror (test/system-helpers/registry.ts).
+ * - Harbor's offline installer: an archive of the same layout whose registry is docker-registry with basic auth
+ *   and whose API answers the calls harbor/install makes (test/system-helpers/harbor-standin.ts). The installer
+ *   wrapper downloads the archive unless it is already in the stack folder: it is put there before the Harbor
+ *   deploy, as for a host that cannot reach github.com.
+ * - Jenkins: a stand-in stack folder with the real stack's image policy (test/system-helpers/standin/jenkins-stack).
+ * - `docker.Image` (the app image): `podman build` of app/Dockerfile from the repository root and a push with the
+ *   program's registry credentials to https://<registryHost> — through the edge, over TLS.
+ * - DNS and a publicly trusted certificate: the three names → 127.0.0.1 in /etc/hosts, and podman trusting exactly
+ *   the edge's self-signed placeholder certificate for the registry host (what Let's Encrypt's chain is on a VPS).
+ * - Docker's `host-gateway`: podman 4 lacks it; the SSH sessions carry HOST_GATEWAY (the host's address), which the
+ *   edge's compose file reads in its place.
  */
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
+import { projectContainers, removeComposeProjects } from '../../test/system-helpers/compose-projects';
 import { run } from '../../test/system-helpers/exec';
+import { harborInstaller, type HarborInstaller } from '../../test/system-helpers/harbor-standin';
+import { addHostsEntries, trustRegistryCertificate } from '../../test/system-helpers/host-names';
+import { canConnect } from '../../test/system-helpers/ports';
+import { startHealthTicker, type HealthTicker } from '../../test/system-helpers/podman-health-ticker';
+import { startHubMirror, type HubMirror } from '../../test/system-helpers/registry';
+import { copyToRemote } from '../../test/system-helpers/remote-command';
 import { replayUp, snapshotRun, type ReplayResult } from '../../test/system-helpers/replay';
-import type { PlannedResource } from '../../test/system-helpers/replay-plan';
+import type { PlanStep, PlannedResource } from '../../test/system-helpers/replay-plan';
+import { ensureStandinImages } from '../../test/system-helpers/standin-images';
 import { startLoopbackVps, type LoopbackVps } from '../../test/system-helpers/vps';
+import { request } from '../../nginx/test/https-client';
+import { nextMessages, openChatSocket } from '../../nginx/test/ws-client';
+import { extraCaCerts } from '../../nginx/test/compose-stack';
+import { localPrebuildEnv, writeLocalPrebuild } from '../../test/system-helpers/better-sqlite3-prebuild';
 import { runProgram } from '../program';
-import { prodConfig, runMocked, tmpBundleRoot, type MockRun } from './harness';
+import { prodConfig, runMocked } from './harness';
 
 const BASE = '/opt/shagram';
-let vps: LoopbackVps;
-let mock: MockRun;
-let planned: PlannedResource[];
-let keyDir: string;
-let up1: ReplayResult;
+const REPO = path.resolve(__dirname, '..', '..');
+const PROJECTS = ['edge', 'harbor', 'jenkins', 'shagram'];
+const TAGS = { first: 'a1a1a1a1a1a1', second: 'b2b2b2b2b2b2', broken: 'c3c3c3c3c3c3' };
+const ROBOT = 'robot$shagram+ci';
+const base = prodConfig();
+const HOSTS = { chat: base['shagram:chatHost'] as string, jenkins: base['shagram:jenkinsHost'] as string, registry: base['shagram:registryHost'] as string };
+const ref = (tag: string) => `${HOSTS.registry}/shagram/shagram:${tag}`;
 
-beforeAll(async () => {
-  keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-deploy-key-'));
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'deploy@replay', '-f', path.join(keyDir, 'id')]);
-  const cfg = {
-    ...prodConfig(),
+let work: string;
+let keyDir: string;
+let vps: LoopbackVps | undefined;
+let mirror: HubMirror | undefined;
+let installer: HarborInstaller;
+let ticker: HealthTicker | undefined;
+let edgeCert = '';
+const undo: (() => unknown)[] = [];
+let hostIp: string;
+
+const runs: { planned: PlannedResource[]; result: ReplayResult }[] = [];
+let imageInStoreBeforeDeploy: boolean | undefined;
+const pushes: string[] = [];
+
+/** The program under mocks for one image tag: its registrations, ready for the planner. */
+async function program(tag: string): Promise<{ planned: PlannedResource[]; userData: string }> {
+  const cfg: Record<string, string> = {
+    ...base,
     'shagram:sshPublicKey': fs.readFileSync(path.join(keyDir, 'id.pub'), 'utf8').trim(),
     'shagram:sshPrivateKey': fs.readFileSync(path.join(keyDir, 'id'), 'utf8'),
+    'shagram:harborInstallerSha256': installer.sha256,
+    'shagram:imageTag': tag,
   };
-  ({ run: mock } = await runMocked(cfg, ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () => runProgram({ bundleRoot: tmpBundleRoot() })));
+  // No Let's Encrypt here: the edge runs on its self-signed placeholder (no certbot service).
+  delete cfg['shagram:letsencryptEmail'];
+  const { run: mock } = await runMocked(cfg, ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () =>
+    runProgram({ bundleRoot: path.join(work, `bundles-${tag}`), stackDirs: { jenkins: path.join(REPO, 'test', 'system-helpers', 'standin', 'jenkins-stack') } }),
+  );
   const vm = mock.resources.find((r) => r.type === 'yandex:index/computeInstance:ComputeInstance');
   const userData = vm?.inputs.metadata?.['user-data'];
   if (typeof userData !== 'string') throw new Error('the program registered no VM user-data');
-  vps = await startLoopbackVps(userData, BASE);
-  planned = await snapshotRun(mock.resources);
-  up1 = await replayUp(planned, [], { target: (c) => vps.target(c), stopBefore: (s) => s.name.endsWith('-deploy') });
-}, 300_000);
+  return { planned: await snapshotRun(mock.resources), userData };
+}
+
+/**
+ * Stand-in for @pulumi/docker's `docker.Image` (build + push with `registry` credentials): `podman build` of the
+ * registered Dockerfile and context for the registered platform (base images from Docker Hub = the mirror), then a
+ * push to the registered image name with the registered username/password over TLS. The local copy is removed, so
+ * the host can only get the image from the registry. The broken release is the real image whose server never
+ * starts listening (what a release that cannot start looks like to the health check).
+ */
+async function imageStep(step: PlanStep): Promise<boolean> {
+  if (step.type !== 'docker:index/image:Image') return false;
+  const i = step.resource?.inputs as { imageName: string; build: { context: string; dockerfile: string; platform: string }; registry: { server: string; username: string; password: string } };
+  const env = { ...process.env, CONTAINERS_REGISTRIES_CONF: mirror?.registriesConf };
+  const tag = i.imageName.split(':').pop() as string;
+  const built = tag === TAGS.broken ? `localhost/shagram-replay/app-good:${TAGS.broken}` : i.imageName;
+  await run('podman', ['build', '--runtime', 'runc', '--platform', i.build.platform, '-f', i.build.dockerfile, '--build-arg', `EXTRA_CA_CERTS=${extraCaCerts('/usr/local/share/ca-certificates')}`, '-t', built, i.build.context], { env, timeoutMs: 900_000 });
+  if (tag === TAGS.broken) {
+    const ctx = path.join(work, 'broken');
+    fs.mkdirSync(ctx, { recursive: true });
+    fs.writeFileSync(path.join(ctx, 'Containerfile'), `FROM ${built}\nCMD ["node", "-e", "setInterval(() => {}, 1 << 30)"]\n`);
+    await run('podman', ['build', '--runtime', 'runc', '--pull=never', '-t', i.imageName, ctx], { env });
+    await run('podman', ['rmi', built]);
+  }
+  await run('podman', ['push', '--quiet', '--creds', `${i.registry.username}:${i.registry.password}`, i.imageName], { env, timeoutMs: 600_000 });
+  pushes.push(i.imageName);
+  await run('podman', ['rmi', i.imageName]);
+  return true;
+}
+
+async function peerCertificate(port: number, servername: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
+      const raw = socket.getPeerCertificate().raw;
+      socket.end();
+      resolve(new X509Certificate(raw).toString());
+    });
+    socket.on('error', reject);
+  });
+}
+
+const replayOptions = { target: (c: Parameters<LoopbackVps['target']>[0]) => (vps as LoopbackVps).target(c), other: imageStep };
+const hostRun = (name: string, r: ReplayResult) => r.executed.find((e) => e.step.name === name);
+const names = (r: ReplayResult) => r.executed.map((e) => e.step.name);
+const harborLog = async () => {
+  const logs = await run('podman', ['logs', 'harbor-standin'], { allowFailure: true });
+  return `${logs.stdout}\n${logs.stderr}`;
+};
+const appImageRunning = async () => {
+  const [app] = (await projectContainers('shagram', (vps as LoopbackVps).podman.env)).filter((c) => c.State?.Running);
+  return app?.Config?.Image as string | undefined;
+};
+const edge = (p: string, host: string, extra: Partial<Parameters<typeof request>[1]> = {}) => request(p, { port: 443, host, ca: Buffer.from(edgeCert), ...extra });
+
+/**
+ * Replays one `up` of the program with `tag` over the last state. `pauses` run on the way, just before the step
+ * they are named after (the `up` stops there and goes on over the state it left, as a second `up` would: what ran
+ * is unchanged and runs nothing again).
+ */
+async function up(tag: string, pauses: Record<string, () => Promise<void>> = {}): Promise<ReplayResult> {
+  const { planned } = await program(tag);
+  let state = runs.at(-1)?.result.state ?? [];
+  const executed: ReplayResult['executed'] = [];
+  const pending = new Set(Object.keys(pauses));
+  let result: ReplayResult;
+  for (;;) {
+    const part = await replayUp(planned, state, { ...replayOptions, stopBefore: (s) => pending.has(s.name) });
+    executed.push(...part.executed);
+    state = part.state;
+    const stoppedAt = part.error ? undefined : part.steps.find((s) => pending.has(s.name));
+    if (!stoppedAt) {
+      result = { ...part, executed };
+      break;
+    }
+    pending.delete(stoppedAt.name);
+    await pauses[stoppedAt.name]?.();
+  }
+  runs.push({ planned, result });
+  return result;
+}
+
+beforeAll(async () => {
+  for (const port of [80, 443, 8081, 8085]) if (await canConnect(port)) throw new Error(`port ${port} is taken on this machine: the replay needs it free (the VPS publishes it)`);
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-replay-'));
+  fs.chmodSync(work, 0o755);
+  // The host tools' npm ci on the VPS gets better-sqlite3's release binary from prebuild-install's local source
+  // instead of GitHub (the one thing of that install that would need the internet; see better-sqlite3-prebuild.ts).
+  const prebuilds = path.join(work, 'prebuilds');
+  writeLocalPrebuild(REPO, prebuilds);
+  keyDir = path.join(work, 'key');
+  fs.mkdirSync(keyDir);
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'deploy@replay', '-f', path.join(keyDir, 'id')]);
+  const images = await ensureStandinImages();
+  mirror = await startHubMirror(path.join(work, 'hub'), [
+    { local: images.nginx, hubName: 'library/nginx:1.27-bookworm' },
+    { local: images.node, hubName: 'library/node:20-bookworm-slim' },
+  ]);
+  installer = await harborInstaller('v2.13.2');
+  undo.push(addHostsEntries(Object.values(HOSTS), `shagram-replay-${process.pid}`));
+  hostIp = (await run('sh', ['-c', "ip -4 -o route get 1.1.1.1 | sed -n 's/.* src \\([0-9.]*\\).*/\\1/p'"])).stdout.trim();
+  const { userData } = await program(TAGS.first);
+  vps = await startLoopbackVps(userData, BASE, {
+    podmanEnv: { CONTAINERS_REGISTRIES_CONF: mirror.registriesConf },
+    sessionEnv: { HOST_GATEWAY: hostIp, ...localPrebuildEnv(prebuilds) },
+  });
+  // Docker Engine (userland proxy, its default) lets a container on one bridge network reach another network's
+  // published port at the host's address — the edge reaches Harbor and Jenkins that way. Podman 4's networks made
+  // through its Docker API are isolated and netavark drops that forwarded traffic (containers/netavark#709); the
+  // fix firewalld applies is to accept DNAT'ed connections, added here for the test's duration only.
+  const rule = ['FORWARD', '-m', 'conntrack', '--ctstate', 'DNAT', '-m', 'comment', '--comment', `shagram-replay-${process.pid}`, '-j', 'ACCEPT'];
+  await run('iptables', ['-I', ...rule]);
+  undo.push(() => run('iptables', ['-D', ...rule], { allowFailure: true }));
+  ticker = startHealthTicker(() => PROJECTS);
+}, 600_000);
 
 afterAll(async () => {
+  await ticker?.stop();
+  await removeComposeProjects(PROJECTS);
+  await run('podman', ['network', 'rm', '-f', 'shagram-edge'], { allowFailure: true });
+  const made = [...Object.values(TAGS).map(ref), 'localhost/shagram-jenkins-controller:local', 'localhost/shagram-jenkins-agent:local', installer?.image].filter(Boolean) as string[];
+  await run('podman', ['rmi', '-f', ...made], { allowFailure: true });
   await vps?.stop();
-  if (keyDir) fs.rmSync(keyDir, { recursive: true, force: true });
-}, 60_000);
+  await mirror?.stop();
+  for (const u of undo.reverse()) await Promise.resolve(u()).catch(() => undefined);
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+}, 180_000);
 
-test('run 1 (clean host), up to the first deploy: the host wait and the edge stack\'s lifecycle, stage and upload run, in that order, with no error', () => {
-  expect(up1.error).toBeUndefined();
-  expect(up1.executed.map((e) => e.step.name)).toEqual(['host-wait', 'edge-lifecycle', 'edge-stage', 'edge-upload']);
-  expect(up1.executed.map((e) => e.step.op)).toEqual(['create', 'create', 'create', 'create']);
+describe('run 1: a clean host', () => {
+  let r: ReplayResult;
+  beforeAll(async () => {
+    r = await up(TAGS.first, {
+      // The archive harbor/install would otherwise download from github.com, copied into the stack folder as an
+      // operator would scp it to a host without access (the wrapper uses a present archive after checking its digest).
+      'harbor-deploy': async () => {
+        const v = vps as LoopbackVps;
+        await copyToRemote(v.target({ user: v.user, privateKey: fs.readFileSync(path.join(keyDir, 'id'), 'utf8') }), { kind: 'asset', path: installer.archive }, `${BASE}/stacks/harbor/harbor-offline-installer-${installer.version}.tgz`);
+        // What the edge presents for the registry host: podman trusts exactly that (a public CA's chain on a VPS).
+        edgeCert = await peerCertificate(443, HOSTS.registry);
+        undo.push(trustRegistryCertificate(HOSTS.registry, edgeCert));
+      },
+      // Before the push: the registry must answer through the edge (a readable stop instead of a push's 504).
+      'app-image': async () => {
+        const v2 = await edge('/v2/', HOSTS.registry);
+        if (v2.status !== 401) {
+          const hosts = await run('podman', ['exec', 'edge_nginx_1', 'sh', '-c', 'grep host.docker.internal /etc/hosts; tail -n 5 /var/log/nginx/error.log 2>/dev/null'], { allowFailure: true });
+          throw new Error(`the edge does not reach Harbor: GET /v2/ answered ${v2.status} ${v2.body.toString().slice(0, 200)}; edge: ${hosts.stdout} ${hosts.stderr}`);
+        }
+      },
+      'shagram-deploy': async () => {
+        imageInStoreBeforeDeploy = (await run('podman', ['image', 'exists', ref(TAGS.first)], { allowFailure: true })).code === 0;
+      },
+    });
+  }, 900_000);
+
+  test('every step runs in the stack table order and the up ends without an error', () => {
+    expect(r.error).toBeUndefined();
+    const stack = (n: string) => [`${n}-lifecycle`, `${n}-stage`, `${n}-upload`, `${n}-deploy`];
+    expect(names(r)).toEqual(['host-wait', 'host-tools-upload', 'host-tools-install', ...stack('edge'), ...stack('harbor'), 'app-image', ...stack('jenkins'), ...stack('shagram')]);
+  });
+
+  test('each stack folder holds its files at their paths with their modes (one archive, unpacked on the host)', async () => {
+    const st = await (vps as LoopbackVps).exec(
+      `cd ${BASE} && stat -c '%n %a' stacks/edge/entrypoint.d/30-shagram-tls-bootstrap.sh stacks/edge/compose.yaml stacks/harbor/install stacks/harbor/install.cjs stacks/shagram/compose.yaml stacks/edge/.env && ls incoming`,
+    );
+    expect(st.stdout.trim().split('\n')).toEqual([
+      'stacks/edge/entrypoint.d/30-shagram-tls-bootstrap.sh 755',
+      'stacks/edge/compose.yaml 644',
+      'stacks/harbor/install 755',
+      'stacks/harbor/install.cjs 644',
+      'stacks/shagram/compose.yaml 644',
+      'stacks/edge/.env 600',
+      'edge.tar.gz',
+      'harbor.tar.gz',
+      'jenkins.tar.gz',
+      'shagram.tar.gz',
+    ]);
+  });
+
+  test('all four stacks end healthy (or running without a health check)', async () => {
+    for (const project of PROJECTS) {
+      const states = (await projectContainers(project, (vps as LoopbackVps).podman.env)).map((c) => `${c.Name.replace(/^\//, '')} ${c.State.Status} ${c.State.Health?.Status ?? ''}`.trim());
+      expect(states.length).toBeGreaterThan(0);
+      for (const s of states) expect(s).toMatch(/ running( healthy)?$/);
+    }
+  });
+
+  test('the edge pulled its image from Docker Hub (the mirror) over the registry protocol', () => {
+    expect(mirror?.registry.log()).toMatch(/GET \/v2\/library\/nginx\/manifests\/1\.27-bookworm HTTP\/1\.1" 200/);
+  });
+
+  test('Harbor: the wrapper checked the archive, ran its install.sh, created the project and the robot', () => {
+    const out = `${hostRun('harbor-deploy', r)?.stdout}\n${hostRun('harbor-deploy', r)?.stderr}`;
+    expect(out).toContain(`checksum ok: harbor-offline-installer-${installer.version}.tgz`);
+    expect(out).toContain('Harbor has been installed and started successfully');
+    expect(out).toContain('project shagram: created');
+    expect(out).toContain(`robot ${ROBOT}: created`);
+  });
+
+  test('the app image went to the registry through the edge as admin, and the host pulled it with the robot credential after logging in', async () => {
+    expect(pushes).toEqual([ref(TAGS.first)]);
+    expect(imageInStoreBeforeDeploy).toBe(false);
+    const log = await harborLog();
+    expect(log).toMatch(new RegExp(`auth\\.user\\.name=admin .*http\\.request\\.method=PUT .*http\\.request\\.uri=/v2/shagram/shagram/manifests/${TAGS.first}`));
+    expect(log).toMatch(new RegExp(`auth\\.user\\.name="?robot\\$shagram\\+ci"? .*http\\.request\\.method=GET .*http\\.request\\.uri=/v2/shagram/shagram/manifests/${TAGS.first}`));
+    // The request reached the registry through the edge (TLS terminated there, forwarded as https).
+    expect(log).toMatch(new RegExp(`http\\.request\\.host=${HOSTS.registry.replace(/\./g, '\\.')} `));
+    const config = JSON.parse((await (vps as LoopbackVps).exec('cat ~/.docker/config.json')).stdout) as { auths: Record<string, { auth?: string }> };
+    expect(Buffer.from(config.auths[HOSTS.registry]?.auth ?? '', 'base64').toString().split(':')[0]).toBe(ROBOT);
+    expect(await appImageRunning()).toBe(ref(TAGS.first));
+  });
+
+  test('Jenkins: images built on the host under local-only names, never pulled; every secret variable present', async () => {
+    const out = `${hostRun('jenkins-deploy', r)?.stdout}\n${hostRun('jenkins-deploy', r)?.stderr}`;
+    expect(out).not.toMatch(/Pulling/);
+    expect(mirror?.registry.log()).not.toMatch(/shagram-jenkins/);
+    expect(mirror?.registry.log()).toMatch(/GET \/v2\/library\/node\/manifests\/20-bookworm-slim/);
+    const login = await edge('/login', HOSTS.jenkins);
+    expect(login.status).toBe(200);
+    expect(login.body.toString()).toContain('Jenkins');
+    const secrets = JSON.parse((await (vps as LoopbackVps).exec(`curl -fsS http://127.0.0.1:8081/standin/secrets`)).stdout);
+    expect(Object.keys(secrets).sort()).toEqual(['GITHUB_WEBHOOK_SECRET', 'HARBOR_ROBOT_SECRET', 'JENKINS_ADMIN_PASSWORD', 'PULUMI_ACCESS_TOKEN', 'PULUMI_CONFIG_PASSPHRASE', 'VPS_SSH_PRIVATE_KEY', 'YC_SA_KEY_JSON']);
+  });
+
+  test('through the edge over TLS: the chat answers, the registry asks for credentials', async () => {
+    expect((await edge('/readyz', HOSTS.chat)).status).toBe(200);
+    const v2 = await edge('/v2/', HOSTS.registry);
+    expect(v2.status).toBe(401);
+    expect(v2.headers['www-authenticate']).toMatch(/^Basic /);
+  });
 });
 
-test('the host wait, run as the deploy user over SSH, reaches the Docker API through the docker group and finds compose', () => {
-  const wait = up1.executed.find((e) => e.step.name === 'host-wait');
-  expect(wait?.stdout).toContain('host-ready: ok');
+describe('run 2: a new image tag', () => {
+  let r: ReplayResult;
+  let token = '';
+  const room = 'replay';
+  beforeAll(async () => {
+    const reg = await edge('/api/auth/register', HOSTS.chat, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'operator', password: 'correct horse battery' }) });
+    if (reg.status !== 201) throw new Error(`register answered ${reg.status}: ${reg.body.toString()}`);
+    token = (JSON.parse(reg.body.toString()) as { access_token: string }).access_token;
+    const socket = await openChatSocket({ port: 443, host: HOSTS.chat, ca: Buffer.from(edgeCert), origin: `https://${HOSTS.chat}`, token, room });
+    const got = nextMessages(socket, 1);
+    socket.send(JSON.stringify({ text: 'before the second up' }));
+    await got;
+    socket.close();
+    r = await up(TAGS.second);
+  }, 900_000);
+
+  test('only what the new tag changes runs: the image push and the deploys whose triggers carry the tag', () => {
+    expect(r.error).toBeUndefined();
+    expect(r.executed.map((e) => `${e.step.name}:${e.step.op}`)).toEqual(['app-image:update', 'jenkins-deploy:replace', 'shagram-deploy:replace']);
+  });
+
+  test('the host pulled the new tag with the robot credential and runs it', async () => {
+    expect(await harborLog()).toMatch(new RegExp(`auth\\.user\\.name="?robot\\$shagram\\+ci"? .*http\\.request\\.method=GET .*http\\.request\\.uri=/v2/shagram/shagram/manifests/${TAGS.second}`));
+    expect(await appImageRunning()).toBe(ref(TAGS.second));
+  });
+
+  test('the chat history and the account survive the new release', async () => {
+    const messages = JSON.parse((await edge(`/api/messages/${room}`, HOSTS.chat)).body.toString()) as { messages: { user: string; text: string }[] };
+    expect(messages.messages.map((m) => `${m.user}: ${m.text}`)).toEqual(['operator: before the second up']);
+    const login = await edge('/api/auth/login', HOSTS.chat, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'operator', password: 'correct horse battery' }) });
+    expect(login.status).toBe(200);
+  });
 });
 
-test('the edge archive lands exactly at /opt/shagram/incoming/edge.tar.gz, owned by the deploy user, 0644, byte for byte', async () => {
-  const upload = planned.find((r) => r.name === 'edge-upload');
-  const source = upload?.inputs.source as { path: string };
-  const dest = `${BASE}/incoming/edge.tar.gz`;
-  expect(upload?.inputs.remotePath).toBe(dest);
-  expect(fs.readFileSync(dest)).toEqual(fs.readFileSync(source.path));
-  const st = await vps.exec(`stat -c '%U %a' ${dest} ${BASE}/stacks/edge`);
-  expect(st.stdout.trim().split('\n')).toEqual([`${vps.user} 644`, `${vps.user} 755`]);
-});
+describe('run 3: a release that never becomes healthy', () => {
+  let r: ReplayResult;
+  beforeAll(async () => {
+    r = await up(TAGS.broken);
+  }, 900_000);
 
-test('the same program again over the state the partial run left: the steps that ran are no-ops', async () => {
-  const again = await replayUp(planned, up1.state, { target: (c) => vps.target(c), stopBefore: (s) => s.name.endsWith('-deploy') });
-  expect(again.error).toBeUndefined();
-  expect(again.executed).toEqual([]);
-  expect(again.steps.filter((s) => ['host-wait', 'edge-lifecycle', 'edge-stage', 'edge-upload'].includes(s.name)).map((s) => s.op)).toEqual(['same', 'same', 'same', 'same']);
+  test('the up fails at the Shagram deploy, naming the container', () => {
+    expect(r.error).toMatch(/^command:remote:Command shagram-deploy: Process exited with status 1/);
+    expect(r.error).toMatch(/deploy shagram: not healthy: shagram_app_1 \(running, unhealthy\)/);
+  });
+
+  test('the previous tag runs again, from the previous .env', async () => {
+    expect(await appImageRunning()).toBe(ref(TAGS.second));
+    expect((await (vps as LoopbackVps).exec(`grep '^APP_IMAGE=' ${BASE}/stacks/shagram/.env`)).stdout.trim()).toBe(`APP_IMAGE='${ref(TAGS.second)}'`);
+    expect((await edge('/readyz', HOSTS.chat)).status).toBe(200);
+  });
 });

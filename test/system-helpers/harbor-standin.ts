@@ -75,6 +75,10 @@ export async function harborInstaller(version: string, cacheDir = process.env.SH
       fs.mkdirSync(cacheDir, { recursive: true });
       await run('tar', ['-czf', `${archive}.part`, '-C', path.join(work, 'pack'), 'harbor']);
       fs.renameSync(`${archive}.part`, archive);
+      // Older stand-in archives (other inputs) are of no further use.
+      for (const old of fs.readdirSync(cacheDir)) {
+        if (old.startsWith(`harbor-offline-installer-${version}-standin-`) && path.join(cacheDir, old) !== archive) fs.rmSync(path.join(cacheDir, old), { force: true });
+      }
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
