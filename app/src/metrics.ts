@@ -15,6 +15,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly duplicatesSkipped = new Counter({
+    name: 'shagram_ws_duplicates_skipped_total',
+    help: 'Live messages not sent to a socket that already had them (from its since replay, or delivered twice by the fan-out)',
+    registers: [this.registry],
+  });
+
+  readonly deliveryGaps = new Counter({
+    name: 'shagram_delivery_gaps_total',
+    help: 'Committed messages found never delivered live on this replica (a writer died between commit and publish); the room\'s sockets were closed so they replay',
+    registers: [this.registry],
+  });
+
   readonly commitBatchSize = new Histogram({
     name: 'shagram_commit_batch_messages',
     help: 'Messages committed per transaction (group commit)',

@@ -197,6 +197,32 @@ describe('PostgresStore', () => {
     expect(await sql(url, "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'")).toEqual([{ n: 0 }]);
   });
 
+  test('afterCommit gets, for each message, the id committed just before it in its room (0 for a room\'s first)', async () => {
+    const db = await store(await freshDatabase());
+    const calls: { ids: number[]; prev: number[] | undefined }[] = [];
+    const record = (ids: number[], prev?: number[]): void => {
+      calls.push({ ids, prev });
+    };
+    const first = await db.insertMessages([message('dev', 1), message('chat', 2), message('dev', 3)], record);
+    const second = await db.insertMessages([message('chat', 4), message('dev', 5), message('dev', 6)], record);
+    expect(calls).toEqual([
+      { ids: first, prev: [0, 0, first[0]] },
+      { ids: second, prev: [first[1], first[2], second[1]] },
+    ]);
+    // Concurrent writers of one room: each batch's prev is the last id committed before it, whoever wrote it.
+    const prevOf = new Map<number, number>();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        db.insertMessages([message('general', i)], (ids, prev) => {
+          prevOf.set(ids[0]!, prev![0]!);
+        }),
+      ),
+    );
+    const ids = [...prevOf.keys()].sort((a, b) => a - b);
+    const before = (await db.since('general', 0, 100)).map((row) => row.id).filter((id) => id < ids[0]!);
+    expect(ids.map((id) => prevOf.get(id))).toEqual([before.at(-1) ?? 0, ...ids.slice(0, -1)]);
+  });
+
   test('two replicas writing one room: a writer waits while the other publishes, so publication follows id order', async () => {
     const url = await freshDatabase();
     const [replicaA, replicaB] = await Promise.all([store(url), store(url)]);

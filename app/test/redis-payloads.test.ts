@@ -89,7 +89,19 @@ describe('batch payloads', () => {
     expect(decoded.ok && decoded.value.messages[0]).toEqual(message(1));
   });
 
+  test('prev (the room\'s previous committed id) is carried when set, and only then', () => {
+    const batch = [{ ...message(7), prev: 5 }, { ...message(8, 'b'), prev: 0 }, message(9)];
+    const raw = encodeBatch('r', batch);
+    expect(decodeBatch(raw)).toEqual({ ok: true, value: { replica: 'r', messages: batch } });
+    const decoded = decodeBatch(raw);
+    expect(decoded.ok && 'prev' in decoded.value.messages[2]!).toBe(false);
+  });
+
   test.each<[string, string, RegExp]>([
+    ['a prev that is not a number', JSON.stringify({ v: 1, r: 'r', m: [{ ...message(3), prev: '2' }] }), /malformed message/],
+    ['a negative prev', JSON.stringify({ v: 1, r: 'r', m: [{ ...message(3), prev: -1 }] }), /malformed message/],
+    ['a prev not below the id', JSON.stringify({ v: 1, r: 'r', m: [{ ...message(3), prev: 3 }] }), /malformed message/],
+    ['a fractional prev', JSON.stringify({ v: 1, r: 'r', m: [{ ...message(3), prev: 1.5 }] }), /malformed message/],
     ['not JSON', '{"v":1', /not JSON/],
     ['empty string', '', /not JSON/],
     ['a JSON array', '[1,2]', /not a JSON object/],

@@ -20,17 +20,23 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
-/** The real SQLite store whose `since` reads can be held before or after the query runs. */
+/** The real SQLite store whose `since` reads can be held before or after the query runs (and then fail). */
 class HeldSqliteStore extends SqliteStore {
-  hold: { when: 'before-query' | 'after-query'; gate: Promise<void>; reached: () => void } | undefined;
+  hold: { when: 'before-query' | 'after-query'; gate: Promise<void>; reached: () => void; fail?: boolean } | undefined;
   failCommits = false;
   /** When set, the next room check waits for this gate (as a database round trip would). */
   holdRoomCheck: Promise<void> | undefined;
+  /** Called when a room check starts waiting for {@link holdRoomCheck}. */
+  roomCheckHeld: (() => void) | undefined;
 
   override async roomExists(name: string): Promise<boolean> {
     const hold = this.holdRoomCheck;
     this.holdRoomCheck = undefined;
-    if (hold) await hold;
+    if (hold) {
+      this.roomCheckHeld?.();
+      this.roomCheckHeld = undefined;
+      await hold;
+    }
     return super.roomExists(name);
   }
 
@@ -40,6 +46,7 @@ class HeldSqliteStore extends SqliteStore {
     if (hold?.when === 'before-query') {
       hold.reached();
       await hold.gate;
+      if (hold.fail) throw new Error('connection terminated (test)');
     }
     const rows = await super.since(room, since, limit);
     if (hold?.when === 'after-query') {
@@ -60,6 +67,8 @@ class SwitchableFanOut extends LocalFanOut {
   private up = true;
   private target: FanOutSink | undefined;
   failPublishes = false;
+  /** When set, publishes wait for it before delivering (a PUBLISH still on its way through Redis). */
+  holdDelivery: Promise<void> | undefined;
 
   override get available(): boolean {
     return this.up;
@@ -72,6 +81,7 @@ class SwitchableFanOut extends LocalFanOut {
 
   override async publish(messages: readonly StoredMessage[]): Promise<void> {
     if (this.failPublishes) throw new Error('fan-out unreachable (test)');
+    if (this.holdDelivery) await this.holdDelivery;
     await super.publish(messages);
   }
 
@@ -112,6 +122,8 @@ beforeAll(async () => {
 afterEach(async () => {
   store.failCommits = false;
   fanOut.failPublishes = false;
+  fanOut.holdDelivery = undefined;
+  if (!fanOut.available) fanOut.set(true);
   await Promise.all(open.splice(0).map((client) => client.close()));
 });
 afterAll(() => t.close());
@@ -145,6 +157,109 @@ describe('since replay racing live messages', () => {
       expect([...ids].sort((a, b) => a - b)).toEqual(ids);
     },
   );
+});
+
+/** Resolves once the room's history (read past the cache) holds `text`: its commit happened. */
+async function committed(room: string, text: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const page = await getJson(`${t.url}/api/messages/${room}?limit=50`);
+    if (page.status === 200 && page.body.messages.some((m: { text: string }) => m.text === text)) return;
+    if (Date.now() > deadline) throw new Error(`"${text}" was never committed in ${room}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('since replay handing over to live delivery (issue 20)', () => {
+  test('a message committed before the replay read but delivered by the fan-out after the replay ended arrives once', async () => {
+    // With Redis, a commit becomes visible to every replica's replay before its PUBLISH has gone
+    // through Redis: the replay carries it, and then the fan-out delivers it live as well.
+    const room = 'handover';
+    const sender = await join(room, alice.token);
+    sender.send('old');
+    const old = await sender.waitForEvent((event) => event.type === 'message' && event.text === 'old');
+    const held = gate();
+    fanOut.holdDelivery = held.promise;
+    sender.send('in flight');
+    await committed(room, 'in flight');
+    const late = await join(room, bob.token, old.id);
+    await late.waitForEvent((event) => event.type === 'message' && event.text === 'in flight'); // from the replay
+    fanOut.holdDelivery = undefined;
+    held.open(); // the fan-out delivers it now, after the replay ended
+    await sender.waitForEvent((event) => event.type === 'message' && event.text === 'in flight');
+    sender.send('after');
+    await late.waitForEvent((event) => event.type === 'message' && event.text === 'after');
+    expect(messageTexts(late)).toEqual(['in flight', 'after']);
+    expect(messageTexts(sender)).toEqual(['old', 'in flight', 'after']);
+  });
+
+  test('a fan-out that delivers a batch twice does not make a peer receive it twice', async () => {
+    const room = 'twice';
+    const a = await join(room, alice.token);
+    a.send('once');
+    const first = await a.waitForEvent((event) => event.type === 'message' && event.text === 'once');
+    const sink = (fanOut as unknown as { target: FanOutSink }).target;
+    sink.deliver([{ id: first.id, room_id: room, user: alice.username, text: 'once', created_at: first.created_at }]);
+    a.send('next');
+    await a.waitForEvent((event) => event.type === 'message' && event.text === 'next');
+    expect(messageTexts(a)).toEqual(['once', 'next']);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/^shagram_ws_duplicates_skipped_total [1-9]/m);
+  });
+
+  test('a message whose room had a committed message that never arrived here closes the room\'s sockets (1012) before it is sent; their replay has both once', async () => {
+    // PostgreSQL gives each message the room's previous committed id (prev). A writer that died between its
+    // commit and its publish leaves a message that no replica delivered live: the next one reveals it.
+    const room = 'gap';
+    const a = await join(room, alice.token);
+    const other = await join('gap-elsewhere', bob.token);
+    a.send('delivered');
+    const delivered = await a.waitForEvent((event) => event.type === 'message' && event.text === 'delivered');
+    // Stored by a writer that "crashed" before publishing: committed, never delivered.
+    const [lostId] = await store.insertMessages([{ room, user: alice.username, text: 'never published', createdAt: new Date().toISOString() }]);
+    const [nextId] = await store.insertMessages([{ room, user: alice.username, text: 'revealing', createdAt: new Date().toISOString() }]);
+    const sink = (fanOut as unknown as { target: FanOutSink }).target;
+    sink.deliver([{ id: nextId!, room_id: room, user: alice.username, text: 'revealing', created_at: new Date().toISOString(), prev: lostId! }]);
+    expect((await a.closed).code).toBe(CLOSE_FANOUT_LOST);
+    expect(messageTexts(a)).toEqual(['delivered']);
+    const again = await join(room, alice.token, delivered.id);
+    await again.waitForEvent((event) => event.type === 'message' && event.text === 'revealing');
+    expect(messageTexts(again)).toEqual(['never published', 'revealing']);
+    // A message whose prev is the last one delivered is a continuation: nothing is closed.
+    again.send('live');
+    const live = await again.waitForEvent((event) => event.type === 'message' && event.text === 'live');
+    sink.deliver([{ id: live.id + 1000, room_id: room, user: alice.username, text: 'continues', created_at: new Date().toISOString(), prev: live.id }]);
+    await again.waitForEvent((event) => event.type === 'message' && event.text === 'continues');
+    expect(again.ws.readyState).toBe(again.ws.OPEN);
+    expect(other.ws.readyState).toBe(other.ws.OPEN); // other rooms are not touched
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/^shagram_delivery_gaps_total 1$/m);
+  });
+
+  test('a replay that fails sends nothing, not even the live messages held meanwhile, and the same since works again', async () => {
+    // Sending the held live messages after a failed replay would put ids after a hole into the
+    // client's ledger: its next since would skip the hole for good.
+    const room = 'replay-fails';
+    const sender = await join(room, alice.token);
+    sender.send('before');
+    const before = await sender.waitForEvent((event) => event.type === 'message' && event.text === 'before');
+    sender.send('missed');
+    await sender.waitForEvent((event) => event.type === 'message' && event.text === 'missed');
+    const held = gate();
+    const reached = gate();
+    store.hold = { when: 'before-query', gate: held.promise, reached: reached.open, fail: true };
+    const late = await join(room, bob.token, before.id);
+    await reached.promise;
+    sender.send('live while replaying');
+    await sender.waitForEvent((event) => event.type === 'message' && event.text === 'live while replaying');
+    held.open();
+    expect((await late.closed).code).toBe(1011);
+    expect(messageTexts(late)).toEqual([]);
+    const again = await join(room, bob.token, before.id);
+    sender.send('after');
+    await again.waitForEvent((event) => event.type === 'message' && event.text === 'after');
+    expect(messageTexts(again)).toEqual(['missed', 'live while replaying', 'after']);
+  });
 });
 
 describe('a slow join', () => {
@@ -200,6 +315,22 @@ describe('failures on the way out', () => {
 });
 
 describe('losing the fan-out', () => {
+  test('an upgrade whose room check outlasts the fan-out is refused with 503, not joined to a replica that misses messages', async () => {
+    const held = gate();
+    const parked = gate();
+    store.holdRoomCheck = held.promise;
+    store.roomCheckHeld = parked.open;
+    const status = refusedStatus(t.wsUrl, 'lost-while-joining', { token: alice.token, json: true });
+    await parked.promise; // the upgrade passed the availability check and waits for its room
+    fanOut.set(false);
+    held.open();
+    expect(await status).toBe(503);
+    fanOut.set(true);
+    const b = await join('lost-while-joining', bob.token);
+    b.send('back');
+    await b.waitForEvent((event) => event.type === 'message' && event.text === 'back');
+  });
+
   test('sockets close with 1012, /readyz and upgrades answer 503, and both recover when it is back', async () => {
     const a = await join('outage', alice.token);
     fanOut.set(false);

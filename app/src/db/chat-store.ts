@@ -12,6 +12,12 @@ export interface StoredMessage {
   user: string;
   text: string;
   created_at: string;
+  /**
+   * Only on a message on its way to the sockets, and only from an engine that knows it (PostgreSQL): the
+   * id of the message committed just before it in the same room (0 for a room's first). A replica that
+   * never received that one live can tell (see Hub); never sent to clients.
+   */
+  prev?: number;
 }
 
 /** A message waiting to be committed. */
@@ -29,12 +35,13 @@ export interface UserRow {
 }
 
 /**
- * Runs right after a batch is committed, with the ids the database gave it (in batch order).
- * The PostgreSQL engine still holds the batch's per-room order locks while it runs, so across
- * replicas the messages of one room are published in id order. A rejection is reported to the
- * caller of `insertMessages` (the rows stay committed).
+ * Runs right after a batch is committed, with the ids the database gave it (in batch order) and, from
+ * the PostgreSQL engine, `prev`: for each message the id of the message committed just before it in the
+ * same room (0 for a room's first). The PostgreSQL engine still holds the batch's per-room order locks
+ * while it runs, so across replicas the messages of one room are published in id order. A rejection is
+ * reported to the caller of `insertMessages` (the rows stay committed).
  */
-export type AfterCommit = (ids: number[]) => void | Promise<void>;
+export type AfterCommit = (ids: number[], prev?: number[]) => void | Promise<void>;
 
 export interface ChatStore {
   /** Which engine this is, for logs and `/readyz`. */

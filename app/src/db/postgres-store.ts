@@ -92,13 +92,16 @@ const SQL = {
   },
   lock: { name: 'shagram_lock', text: 'SELECT pg_advisory_lock($1::bigint)' },
   // One statement for the whole batch whatever its size (one prepared plan). Rows are inserted, and take
-  // their identity values, in the ORDER BY of the SELECT, i.e. in batch order.
+  // their identity values, in the ORDER BY of the SELECT, i.e. in batch order. Each row comes back with the
+  // highest id its room had before the batch: the outer SELECT runs on the statement's snapshot, which does
+  // not see the rows the WITH inserts (an index lookup on messages_room_id_id per row, same round trip).
   insertMessages: {
-    name: 'shagram_insert_messages',
+    name: 'shagram_insert_messages_prev',
     text:
-      'INSERT INTO messages(room_id, "user", text, created_at) ' +
+      'WITH ins AS (INSERT INTO messages(room_id, "user", text, created_at) ' +
       'SELECT m.room_id, m.usr, m.body, m.created_at FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ' +
-      'WITH ORDINALITY AS m(room_id, usr, body, created_at, ord) ORDER BY m.ord RETURNING id',
+      'WITH ORDINALITY AS m(room_id, usr, body, created_at, ord) ORDER BY m.ord RETURNING id, room_id) ' +
+      'SELECT ins.id, ins.room_id, (SELECT max(prior.id) FROM messages prior WHERE prior.room_id = ins.room_id) AS before FROM ins',
   },
   writable: { name: 'shagram_writable', text: "SELECT current_setting('transaction_read_only') = 'off' AS writable" },
 } as const;
@@ -222,8 +225,8 @@ export class PostgresStore implements ChatStore {
         const keys = await client.query<{ key: number }>({ ...SQL.lockKeys, values: [rooms] });
         locked = true;
         for (const { key } of keys.rows) await client.query({ ...SQL.lock, values: [key] });
-        const ids = await this.commitBatch(client, batch);
-        await afterCommit?.(ids);
+        const { ids, prev } = await this.commitBatch(client, batch);
+        await afterCommit?.(ids, prev);
         return ids;
       } finally {
         if (locked) await this.unlockAll(client, markBroken);
@@ -231,17 +234,30 @@ export class PostgresStore implements ChatStore {
     });
   }
 
-  /** BEGIN; one INSERT for the batch; COMMIT. @returns the ids in batch order. */
-  private async commitBatch(client: PoolClient, batch: readonly NewMessage[]): Promise<number[]> {
+  /**
+   * BEGIN; one INSERT for the batch; COMMIT. @returns the ids in batch order, and for each the id of the
+   * message before it in its room (0 for a room's first). The room's order lock is held, so that previous
+   * message is the room's last committed one: a replica that never received it live can tell.
+   */
+  private async commitBatch(client: PoolClient, batch: readonly NewMessage[]): Promise<{ ids: number[]; prev: number[] }> {
     await client.query('BEGIN');
     try {
-      const result = await client.query<{ id: string }>({
+      const result = await client.query<{ id: string; room_id: string; before: string | null }>({
         ...SQL.insertMessages,
         values: [batch.map((m) => m.room), batch.map((m) => m.user), batch.map((m) => m.text), batch.map((m) => m.createdAt)],
       });
       await client.query('COMMIT');
       // Identity values are drawn in insertion order (batch order); RETURNING's order is not promised.
-      return result.rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+      const rows = result.rows
+        .map((row) => ({ id: Number(row.id), room: row.room_id, before: row.before === null ? 0 : Number(row.before) }))
+        .sort((a, b) => a.id - b.id);
+      const lastIn = new Map<string, number>();
+      const prev = rows.map((row) => {
+        const previous = lastIn.get(row.room) ?? row.before;
+        lastIn.set(row.room, row.id);
+        return previous;
+      });
+      return { ids: rows.map((row) => row.id), prev };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -93,12 +93,23 @@ export function isStoredMessage(value: unknown): value is StoredMessage {
   );
 }
 
-/** Only the five fields of a message, in a fixed order (extra properties are not carried). */
-function pickMessage(message: StoredMessage): StoredMessage {
-  return { id: message.id, room_id: message.room_id, user: message.user, text: message.text, created_at: message.created_at };
+/** `prev`, when present, is the id of an earlier message of the room: a safe integer from 0 up to below `id`. */
+function validPrev(value: Record<string, unknown>): boolean {
+  const prev = value.prev;
+  return prev === undefined || (typeof prev === 'number' && Number.isSafeInteger(prev) && prev >= 0 && prev < (value.id as number));
 }
 
-/** Encodes a committed batch for the message channel: `{"v":1,"r":replica,"m":[messages]}`. */
+/** Only the five fields of a message and `prev` when set, in a fixed order (other properties are not carried). */
+function pickMessage(message: StoredMessage): StoredMessage {
+  const picked: StoredMessage = { id: message.id, room_id: message.room_id, user: message.user, text: message.text, created_at: message.created_at };
+  if (message.prev !== undefined) picked.prev = message.prev;
+  return picked;
+}
+
+/**
+ * Encodes a committed batch for the message channel: `{"v":1,"r":replica,"m":[messages]}`, each message
+ * `{id,room_id,user,text,created_at}` plus `prev` when the engine gave it (receivers without it ignore it).
+ */
 export function encodeBatch(replica: string, messages: readonly StoredMessage[]): string {
   return JSON.stringify({ v: PAYLOAD_VERSION, r: replica, m: messages.map(pickMessage) });
 }
@@ -111,7 +122,7 @@ export function decodeBatch(raw: string): Decoded<BatchPayload> {
   if (!Array.isArray(m) || m.length === 0) return fail('no messages');
   const messages: StoredMessage[] = [];
   for (const item of m as unknown[]) {
-    if (!isStoredMessage(item)) return fail('malformed message');
+    if (!isStoredMessage(item) || !validPrev(item as unknown as Record<string, unknown>)) return fail('malformed message');
     messages.push(pickMessage(item));
   }
   return { ok: true, value: { replica: parsed.value.r as string, messages } };

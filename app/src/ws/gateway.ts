@@ -36,6 +36,8 @@ export interface GatewayDeps {
 
 /** Close code for sockets closed because the fan-out was lost: "service restart, try again". */
 export const CLOSE_FANOUT_LOST = 1012;
+/** Close code for a socket whose `since` replay could not be read (the database was unavailable). */
+export const CLOSE_REPLAY_FAILED = 1011;
 
 /** Answers a refused upgrade with a plain HTTP response and closes the socket. */
 function refuse(socket: Duplex, status: number, message: string): void {
@@ -64,7 +66,11 @@ export class ChatGateway {
 
   constructor(private readonly deps: GatewayDeps) {
     this.allowedOrigins = new Set(deps.config.allowedOrigins);
-    this.hub = new Hub((room) => deps.fanOut.presenceChanged(room));
+    this.hub = new Hub({
+      presenceDirty: (room) => deps.fanOut.presenceChanged(room),
+      duplicate: () => deps.metrics.duplicatesSkipped.inc(),
+      gap: (room, peers, lastDelivered, prev) => this.gap(room, peers, lastDelivered, prev),
+    });
     this.writer = new MessageWriter(deps.store, deps.fanOut, deps.metrics, deps.logger);
     this.sink = {
       deliver: (messages) => {
@@ -104,10 +110,16 @@ export class ChatGateway {
       () => {
         if (socket.destroyed) return;
         if (this.deps.isDraining()) return refuse(socket, 503, 'server is shutting down');
+        // Checked again: the fan-out may have been lost while the room was checked, after its sockets were
+        // closed. A peer joined now would miss what is published until it is back, with nothing to tell it.
+        if (!this.deps.fanOut.available) return refuse(socket, 503, 'message delivery is interrupted, try again shortly');
+        // handleUpgrade calls back synchronously: nothing can run between the checks above and the join.
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           this.connect(ws, decision.room, decision.user, decision.since).catch((error: unknown) => {
+            // The replay could not be read. Nothing was sent on this socket (neither the replay nor the live
+            // messages held meanwhile), so the client's next `since` is still exact: it reconnects.
             this.deps.logger.error({ err: error, room: decision.room }, 'could not replay to a new connection');
-            if (ws.readyState === ws.OPEN) ws.close(1011, 'internal error');
+            if (ws.readyState === ws.OPEN) ws.close(CLOSE_REPLAY_FAILED, 'could not read the replay, reconnect');
           });
         });
       },
@@ -139,9 +151,14 @@ export class ChatGateway {
     });
 
     // Join first, with live messages held in the replay buffer; then read the replay. Every
-    // committed message is either in the replay or delivered live after it (a live one the
-    // replay already holds is skipped by id): never both, never neither.
-    if (since !== undefined) peer.replayBuffer = [];
+    // committed message is either in the replay or delivered live after it: never neither. And
+    // never both: a live message the peer already has (id <= peer.lastId) is skipped, whether it
+    // was held during the replay or the fan-out delivers it after the replay ended (a commit is
+    // visible to the replay's query before its publish has gone through Redis).
+    if (since !== undefined) {
+      peer.replayBuffer = [];
+      peer.lastId = since;
+    }
     this.hub.join(peer);
     metrics.openConnections.inc();
     ws.on('pong', () => {
@@ -151,25 +168,45 @@ export class ChatGateway {
     if (since !== undefined) await this.replay(peer, since);
   }
 
-  /** Sends the messages after `since`, then the live ones that arrived meanwhile. */
+  /**
+   * Sends the messages after `since`, then the live ones that arrived meanwhile and are newer than the
+   * replay's last. Rejects, having sent nothing, when the replay cannot be read: the held live messages
+   * stay unsent (and are dropped with the peer), since sending them would put ids after a hole into the
+   * client's ledger and its next `since` would skip the hole for good.
+   */
   private async replay(peer: Peer, since: number): Promise<void> {
-    let last = since;
-    try {
-      for (const message of await this.deps.store.since(peer.room, since, MAX_REPLAY)) {
-        peer.sendText(peer.json ? messageEvent(message) : plainLine(message));
-        last = message.id;
-      }
-    } finally {
-      const live = peer.replayBuffer ?? [];
-      peer.replayBuffer = undefined;
-      for (const message of live) {
-        if (message.id > last) peer.sendText(peer.json ? messageEvent(message) : plainLine(message));
-      }
-    }
+    const rows = await this.deps.store.since(peer.room, since, MAX_REPLAY);
+    for (const message of rows) this.sendOnce(peer, message);
+    const live = peer.replayBuffer ?? [];
+    peer.replayBuffer = undefined;
+    for (const message of live) this.sendOnce(peer, message);
+  }
+
+  /** Sends a message to one peer unless it already has it (see Peer.lastId). */
+  private sendOnce(peer: Peer, message: StoredMessage): void {
+    if (message.id <= peer.lastId) return;
+    peer.lastId = message.id;
+    peer.sendText(peer.json ? messageEvent(message) : plainLine(message));
+  }
+
+  /**
+   * A committed message of `room` (id in lastDelivered+1 … prev) never arrived here live: its writer died
+   * between commit and publish, or its publish failed while this replica's Redis connections stayed up.
+   * The room's sockets are closed (before the message that revealed it is sent) so their clients
+   * reconnect with `since` and get it from the database.
+   */
+  private gap(room: string, peers: Peer[], lastDelivered: number, prev: number): void {
+    this.deps.metrics.deliveryGaps.inc();
+    this.deps.logger.warn(
+      { room, lastDelivered, prev, sockets: peers.length },
+      'a committed message never arrived live; closing the room\'s sockets so clients replay it',
+    );
+    for (const peer of peers) peer.socket.close(CLOSE_FANOUT_LOST, 'message delivery interrupted, reconnect');
   }
 
   /** The fan-out was lost or is back. While lost, every socket is closed so clients reconnect with `since`. */
   private availability(up: boolean): void {
+    this.hub.forgetDelivered();
     this.deps.onAvailability?.(up);
     if (up) {
       this.deps.logger.info({ fanout: this.deps.fanOut.kind }, 'message fan-out is back');

@@ -10,17 +10,40 @@ import { encodeTextFrame, type TextFrame } from './text-frame';
  * Presence changes are coalesced: joins and leaves of one event-loop turn make one
  * `onPresenceDirty(room)` call; the fan-out answers with {@link sendPresence} (cluster-wide users).
  * A peer that is replaying `since` gets live messages into its replay buffer instead (see
- * {@link Peer.replayBuffer}).
+ * {@link Peer.replayBuffer}), and no peer is ever sent an id it already has (see {@link Peer.lastId}).
+ * A message whose `prev` (the room's previous committed id, from PostgreSQL) is above the highest id
+ * this replica delivered in the room reveals a committed message that never arrived live here (its
+ * writer crashed between commit and publish, or its publish failed while Redis stayed up for the
+ * others): the room's peers are handed to `onGap` — the gateway closes them so they replay — and are
+ * not sent the message.
  */
 export class Hub {
   private readonly rooms = new Map<string, Set<Peer>>();
+  /** Per room with peers here: the highest id delivered live (since the room got peers or the fan-out came back). */
+  private readonly lastLive = new Map<string, number>();
   private readonly presenceDirty = new Set<string>();
   private presenceScheduled = false;
   private batchId = 0;
   private corked: Peer[] | undefined;
+  private readonly onPresenceDirty: (room: string) => void;
+  private readonly onDuplicate: () => void;
+  private readonly onGap: (room: string, peers: Peer[], lastDelivered: number, prev: number) => void;
 
-  /** @param onPresenceDirty called once per turn for each room whose local users changed. */
-  constructor(private readonly onPresenceDirty: (room: string) => void) {}
+  constructor(callbacks: {
+    /** Called once per turn for each room whose local users changed. */
+    presenceDirty: (room: string) => void;
+    /** Called when a live message is not sent to a peer because the peer already has it. */
+    duplicate?: () => void;
+    /**
+     * Called (before the message is delivered) with the room's peers when a message says the room had a
+     * committed message after `lastDelivered` that never arrived here; they must be closed (so they replay).
+     */
+    gap?: (room: string, peers: Peer[], lastDelivered: number, prev: number) => void;
+  }) {
+    this.onPresenceDirty = callbacks.presenceDirty;
+    this.onDuplicate = callbacks.duplicate ?? (() => undefined);
+    this.onGap = callbacks.gap ?? (() => undefined);
+  }
 
   /** Number of connected peers. */
   get size(): number {
@@ -47,8 +70,19 @@ export class Hub {
   leave(peer: Peer): void {
     const peers = this.rooms.get(peer.room);
     if (!peers?.delete(peer)) return;
-    if (peers.size === 0) this.rooms.delete(peer.room);
+    if (peers.size === 0) {
+      this.rooms.delete(peer.room);
+      this.lastLive.delete(peer.room);
+    }
     this.markPresence(peer.room);
+  }
+
+  /**
+   * Forgets what was delivered live. Called when the fan-out is lost or back: every peer of that time was
+   * closed, and those that join afterwards replay from the database, so there is nothing to compare with.
+   */
+  forgetDelivered(): void {
+    this.lastLive.clear();
   }
 
   /** Rooms with at least one peer here. */
@@ -82,11 +116,19 @@ export class Hub {
     });
   }
 
-  /** Delivers a committed message to everyone in its room (and no other room). @returns peers reached. */
+  /**
+   * Delivers a committed message to everyone in its room (and no other room) who does not have it yet.
+   * @returns peers in the room.
+   */
   broadcast(message: StoredMessage): number {
-    const peers = this.rooms.get(message.room_id);
+    const room = message.room_id;
+    const peers = this.rooms.get(room);
     if (!peers) return 0;
     const corked = this.corked;
+    const id = message.id;
+    const last = this.lastLive.get(room);
+    if (last === undefined || id > last) this.lastLive.set(room, id);
+    if (last !== undefined && message.prev !== undefined && message.prev > last) this.onGap(room, [...peers], last, message.prev);
     let plain: TextFrame | undefined;
     let json: TextFrame | undefined;
     for (const peer of peers) {
@@ -94,6 +136,11 @@ export class Hub {
         peer.replayBuffer.push(message);
         continue;
       }
+      if (id <= peer.lastId) {
+        this.onDuplicate();
+        continue;
+      }
+      peer.lastId = id;
       if (corked && peer.corkedBatch !== this.batchId) {
         peer.corkedBatch = this.batchId;
         peer.cork();

@@ -72,17 +72,15 @@ export class MessageWriter {
   private async commit(batch: Pending[]): Promise<void> {
     let committed = false;
     try {
-      await this.store.insertMessages(batch, async (ids) => {
+      await this.store.insertMessages(batch, async (ids, prev) => {
         committed = true;
         this.metrics.messagesStored.inc(batch.length);
         this.metrics.commitBatchSize.observe(batch.length);
-        const messages: StoredMessage[] = batch.map((item, i) => ({
-          id: ids[i]!,
-          room_id: item.room,
-          user: item.user,
-          text: item.text,
-          created_at: item.createdAt,
-        }));
+        const messages: StoredMessage[] = batch.map((item, i) => {
+          const message: StoredMessage = { id: ids[i]!, room_id: item.room, user: item.user, text: item.text, created_at: item.createdAt };
+          if (prev) message.prev = prev[i]!;
+          return message;
+        });
         await this.fanOut.publish(messages);
       });
     } catch (error) {

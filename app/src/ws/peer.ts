@@ -14,6 +14,12 @@ export class Peer {
    * after the replay, skipping any the replay already contained.
    */
   replayBuffer: StoredMessage[] | undefined;
+  /**
+   * The highest message id this peer has (its `since`, then every id sent to it). Ids of a room reach
+   * a replica in increasing order, so a message at or below it is one the peer already has — typically
+   * one its replay read from the database before the fan-out delivered it — and is not sent again.
+   */
+  lastId = 0;
 
   constructor(
     readonly socket: WebSocket,
