@@ -170,7 +170,7 @@ async function committed(room: string, text: string): Promise<void> {
   }
 }
 
-describe('since replay handing over to live delivery (issue 20)', () => {
+describe('since replay handing over to live delivery', () => {
   test('a message committed before the replay read but delivered by the fan-out after the replay ended arrives once', async () => {
     // With Redis, a commit becomes visible to every replica's replay before its PUBLISH has gone
     // through Redis: the replay carries it, and then the fan-out delivers it live as well.

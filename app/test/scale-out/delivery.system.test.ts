@@ -1,4 +1,4 @@
-// The delivery guarantee under failures (issue 20), on the real thing: PostgreSQL and Redis
+// The delivery guarantee under failures , on the real thing: PostgreSQL and Redis
 // (Debian's, started here), two Shagram replicas as real processes, JSON-mode readers split across
 // them that reconnect with `since=<largest id seen>` whenever their socket closes, and a sender
 // alternating between the replicas. The truth is the database: after each scenario every reader
@@ -111,7 +111,7 @@ afterAll(async () => {
 }, 60_000);
 
 test('readers reconnecting with since all the time while the conversation runs: every committed id exactly once', async () => {
-  // The plainest form of the race behind issue 20: a replay reads a message that is committed but
+  // The plainest form of the race behind duplicates after a reconnect: a replay reads a message that is committed but
   // still on its way through Redis, and the fan-out then delivers it live too.
   const room = 'churn';
   const readers = await readersOf(room, fixed);

@@ -1,4 +1,4 @@
-// Scale-out lane (issue 9): real PostgreSQL and Redis (Debian's packages, started here), two
+// Scale-out lane: real PostgreSQL and Redis (Debian's packages, started here), two
 // Shagram replicas as real processes, and Debian's nginx with an upstream of both, all on
 // loopback. Clients on different replicas talk both ways; a replica killed with SIGKILL while the
 // conversation goes on loses nothing and duplicates nothing for its clients, who reconnect through
