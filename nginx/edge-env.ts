@@ -11,6 +11,7 @@ export const EDGE_VARIABLES = {
   EDGE_TLS_CERT: 'certificate chain file (PEM)',
   EDGE_TLS_KEY: 'private key file (PEM)',
   EDGE_ACME_WEBROOT: "webroot certbot writes HTTP-01 challenges into",
+  EDGE_ACCESS_LOG: 'file every server writes its access log to, in the credential-free format (/var/log/nginx/access.log is standard output in the nginx image)',
   EDGE_RESOLVER:
     "the DNS server nginx re-resolves the app's name with; set inside the container to the first nameserver of /etc/resolv.conf (the network's own DNS) by entrypoint.d/16-shagram-edge-resolver.envsh",
 } as const;
@@ -39,6 +40,8 @@ export function loopbackEdgeEnv(options: {
   registry: string;
   tlsDir: string;
   webroot: string;
+  /** The access log file (default: standard output). */
+  accessLog?: string;
   hosts?: { chat: string; jenkins: string; registry: string };
   /** DNS servers for the resolver directive; never asked while every upstream is an IP address. */
   resolver?: string;
@@ -56,6 +59,7 @@ export function loopbackEdgeEnv(options: {
     EDGE_TLS_CERT: `${options.tlsDir}/fullchain.pem`,
     EDGE_TLS_KEY: `${options.tlsDir}/privkey.pem`,
     EDGE_ACME_WEBROOT: options.webroot,
+    EDGE_ACCESS_LOG: options.accessLog ?? '/dev/stdout',
     EDGE_RESOLVER: options.resolver ?? '127.0.0.1',
   };
 }

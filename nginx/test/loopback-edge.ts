@@ -23,6 +23,8 @@ export interface LoopbackEdge {
   env: EdgeEnv;
   httpPort: number;
   httpsPort: number;
+  /** The access log every server writes (the templates' format). */
+  accessLog: string;
   stop(): Promise<void>;
 }
 
@@ -34,10 +36,11 @@ export async function startLoopbackEdge(dir: string, upstreams: { app: string; j
   const httpPort = await freePort();
   const httpsPort = await freePort();
   const webroot = path.join(dir, 'acme');
-  const env = loopbackEdgeEnv({ httpPort, httpsPort, ...upstreams, tlsDir, webroot });
+  const accessLog = path.join(dir, 'access.log');
+  const env = loopbackEdgeEnv({ httpPort, httpsPort, ...upstreams, tlsDir, webroot, accessLog });
   for (const sub of ['conf.d', 'acme/.well-known/acme-challenge']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   renderTemplateDir(path.join(__dirname, '..', 'templates'), path.join(dir, 'conf.d'), env, EDGE_ENVSUBST_FILTER);
   fs.writeFileSync(path.join(dir, 'nginx.conf'), loopbackNginxConf(dir));
   const nginx = await startNginx(dir, httpsPort);
-  return { env, httpPort, httpsPort, stop: () => nginx.stop() };
+  return { env, httpPort, httpsPort, accessLog, stop: () => nginx.stop() };
 }

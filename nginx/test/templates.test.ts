@@ -98,8 +98,10 @@ describe('edge templates', () => {
     const ws = location(chat, '^~ /ws/');
     expect(ws).toContain('include conf.d/snippets/proxy-to-app.inc;');
     expect(ws).toContain('proxy_read_timeout 1h;');
-    expect(location(chat, '^~ /api/auth/')).toMatch(/limit_req zone=shagram_auth burst=\d+ nodelay;/);
-    expect(location(chat, '^~ /metrics')).toContain('return 403;');
+    expect(location(chat, '~* ^/api/auth/')).toMatch(/limit_req zone=shagram_auth burst=\d+ nodelay;/);
+    expect(location(chat, '~* ^/metrics')).toContain('return 403;');
+    // Case-sensitive prefix locations for these paths would let /METRICS or /API/AUTH/ past the edge.
+    expect(chat).not.toMatch(/location (\^~ |= )?\/(metrics|api\/auth)/);
     expect(location(chat, '/')).toContain('include conf.d/snippets/proxy-to-app.inc;');
   });
 
@@ -126,6 +128,20 @@ describe('edge templates', () => {
     expect(root).toContain('proxy_request_buffering off;');
     expect(Number(/proxy_read_timeout (\d+)s;/.exec(root)?.[1])).toBeGreaterThanOrEqual(600);
     for (const block of [jenkins, registry]) expect(block).toContain('include conf.d/snippets/security-headers.inc;');
+  });
+
+  it('log every server with a format that holds no query string, so no access token reaches a log', () => {
+    const http = rendered['shagram-http.conf'] as string;
+    const format = /^log_format shagram_edge ([\s\S]+?);$/m.exec(http)?.[1] ?? '';
+    expect(format).toContain('$request_method $shagram_log_path $server_protocol');
+    expect(format).toContain('$status');
+    for (const leaky of ['$request ', '$request"', '$request_uri', '$args', '$query_string', '$arg_', '$http_referer', '$uri']) expect(format).not.toContain(leaky);
+    expect(http).toMatch(/map \$request_uri \$shagram_log_path \{\s+"~\^\(\?<shagram_path>\[\^\?\]\*\)"\s+\$shagram_path;/);
+    expect(rendered[path.join('snippets', 'access-log.inc')]).toMatch(/^access_log \/dev\/stdout shagram_edge;$/m);
+    const servers = all.split(/^server \{/m).slice(1);
+    expect(servers.length).toBeGreaterThanOrEqual(5);
+    for (const block of servers) expect(block).toContain('include conf.d/snippets/access-log.inc;');
+    expect(all.match(/^\s*access_log /gm)).toHaveLength(2); // the snippet and the health check's "off"
   });
 
   it('include only files that the templates produce', () => {
