@@ -1,28 +1,45 @@
 import { z } from 'zod';
+import { passwordProblem } from './auth/password-policy';
+import { displayUsername, usernameKey as skeletonKey } from './auth/usernames';
 
 /** Room names: a lower-case letter or digit, then up to 31 of `a-z 0-9 _ -`. */
 export const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
-/** Usernames: 1–32 Unicode letters, digits, `_`, `.`, `-` (after NFC normalisation). */
+/**
+ * Usernames: 1–32 Unicode letters, digits, `_`, `.`, `-` (after NFKC normalisation), with no invisible
+ * (default-ignorable) characters such as the Hangul fillers, which Unicode counts as letters.
+ */
 const USERNAME = /^[\p{L}\p{N}_.-]{1,32}$/u;
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
 
 /** The longest message text, in characters (Unicode code points). */
 export const MAX_TEXT_CHARS = 4000;
 
 export const usernameSchema = z
   .string({ error: 'username must be a string' })
-  .transform((value) => value.normalize('NFC'))
-  .refine((value) => USERNAME.test(value), 'username must be 1-32 letters, digits, "_", "." or "-"');
+  .transform(displayUsername)
+  .refine((value) => USERNAME.test(value) && !INVISIBLE.test(value), 'username must be 1-32 letters, digits, "_", "." or "-"');
 
+/** Length, then the policy of auth/password-policy.ts (not only whitespace, not a common password). */
 export const passwordSchema = z
   .string({ error: 'password must be a string' })
   .min(8, 'password must be at least 8 characters')
-  .max(128, 'password must be at most 128 characters');
+  .max(128, 'password must be at most 128 characters')
+  .superRefine((value, ctx) => {
+    const problem = passwordProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
-export const credentialsSchema = z.object({
-  username: usernameSchema,
-  password: passwordSchema,
-});
+/** Registration: a valid name, a valid password, and the password is not the name. */
+export const credentialsSchema = z
+  .object({
+    username: usernameSchema,
+    password: passwordSchema,
+  })
+  .superRefine((value, ctx) => {
+    const problem = passwordProblem(value.password, value.username);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
+  });
 
 export const loginSchema = z.object({
   username: z.string({ error: 'username is required' }).min(1, 'username is required').max(64, 'wrong username or password'),
@@ -49,9 +66,12 @@ export const historyQuerySchema = z.object({
     .optional(),
 });
 
-/** The key an account is stored under: NFC, lower-cased, so names are unique regardless of case. */
+/**
+ * The key an account is stored under: equal for names that differ only in case or look alike (NFKC, case
+ * folding and the Unicode confusable skeleton: see auth/usernames.ts).
+ */
 export function usernameKey(username: string): string {
-  return username.normalize('NFC').toLowerCase();
+  return skeletonKey(username);
 }
 
 /** The first readable message of a zod failure. */

@@ -17,9 +17,9 @@ describe('POST /api/auth/register', () => {
   });
 
   test('409 when the name is taken, regardless of case', async () => {
-    await postJson(`${t.url}/api/auth/register`, { username: 'carol', password: 'password123' });
-    const same = await postJson(`${t.url}/api/auth/register`, { username: 'carol', password: 'password123' });
-    const upper = await postJson(`${t.url}/api/auth/register`, { username: 'CAROL', password: 'password123' });
+    await postJson(`${t.url}/api/auth/register`, { username: 'carol', password: 'plum-kettle-42' });
+    const same = await postJson(`${t.url}/api/auth/register`, { username: 'carol', password: 'plum-kettle-42' });
+    const upper = await postJson(`${t.url}/api/auth/register`, { username: 'CAROL', password: 'plum-kettle-42' });
     expect(same.status).toBe(409);
     expect(upper.status).toBe(409);
     expect(same.body.error).toMatch(/taken/);
@@ -30,11 +30,11 @@ describe('POST /api/auth/register', () => {
     [{ username: 'dave' }, /password/],
     [{ username: 'dave', password: 'short' }, /at least 8/],
     [{ username: 'dave', password: 'x'.repeat(129) }, /at most 128/],
-    [{ username: '', password: 'password123' }, /username/],
-    [{ username: 'a'.repeat(33), password: 'password123' }, /username/],
-    [{ username: 'bad name', password: 'password123' }, /username/],
-    [{ username: '<script>', password: 'password123' }, /username/],
-    [{ username: 42, password: 'password123' }, /username/],
+    [{ username: '', password: 'plum-kettle-42' }, /username/],
+    [{ username: 'a'.repeat(33), password: 'plum-kettle-42' }, /username/],
+    [{ username: 'bad name', password: 'plum-kettle-42' }, /username/],
+    [{ username: '<script>', password: 'plum-kettle-42' }, /username/],
+    [{ username: 42, password: 'plum-kettle-42' }, /username/],
     [{ username: 'dave', password: 12345678 }, /password/],
   ])('400 for %j', async (body, message) => {
     const res = await postJson(`${t.url}/api/auth/register`, body);

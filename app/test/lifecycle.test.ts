@@ -12,7 +12,7 @@ describe('durability', () => {
     const dir = tempDir();
     const env = { DATABASE_PATH: path.join(dir, 'shagram.db'), WS_ALLOWED_ORIGINS: ORIGIN, MESSAGE_RATE_LIMIT: '100000/1' };
     const first = await spawnServer(env);
-    const reg = await postJson(`${first.url}/api/auth/register`, { username: 'durable', password: 'password123' });
+    const reg = await postJson(`${first.url}/api/auth/register`, { username: 'durable', password: 'plum-kettle-42' });
     const token = reg.body.access_token as string;
     await postJson(`${first.url}/api/rooms`, { name: 'kept' }, { authorization: `Bearer ${token}` });
 
@@ -35,7 +35,7 @@ describe('durability', () => {
       const lost = broadcast.filter((text) => !stored.has(text));
       expect(lost).toEqual([]);
       expect(stored.size).toBeGreaterThanOrEqual(200);
-      const login = await postJson(`${second.url}/api/auth/login`, { username: 'durable', password: 'password123' });
+      const login = await postJson(`${second.url}/api/auth/login`, { username: 'durable', password: 'plum-kettle-42' });
       expect(login.status).toBe(200);
       expect((await getJson(`${second.url}/api/rooms`)).body.rooms).toContain('kept');
     } finally {
@@ -49,7 +49,7 @@ describe('graceful shutdown', () => {
   test('SIGTERM closes WebSockets with 1001, commits what was sent, and the process exits 0', async () => {
     const dir = tempDir();
     const server = await spawnServer({ DATABASE_PATH: path.join(dir, 'shagram.db'), WS_ALLOWED_ORIGINS: ORIGIN });
-    const reg = await postJson(`${server.url}/api/auth/register`, { username: 'leaver', password: 'password123' });
+    const reg = await postJson(`${server.url}/api/auth/register`, { username: 'leaver', password: 'plum-kettle-42' });
     const clients = await Promise.all(
       ['general', 'dev'].map((room) => connect(server.wsUrl, room, { token: reg.body.access_token, origin: ORIGIN })),
     );

@@ -10,6 +10,7 @@ import { chatRoutes } from './chat-routes';
 import { errorHandler, notFound } from './errors';
 import type { HistoryCache } from './history-cache';
 import type { FanOut } from '../fanout/fan-out';
+import { noStore } from './no-store';
 import { staticHeaders } from './static-headers';
 import { SECURITY_HEADERS } from './security-headers';
 
@@ -33,6 +34,9 @@ export interface HttpDeps {
  */
 export function createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache, fanOut }: HttpDeps): Express {
   const app = express();
+  // Case-sensitive routing, set before the first route: /METRICS or /API/AUTH/login must not reach the handlers
+  // the edges guard under their exact spelling (nginx and the Ingress deny /metrics, rate-limit /api/auth/).
+  app.set('case sensitive routing', true);
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
@@ -65,6 +69,7 @@ export function createHttpApp({ config, store, tokens, metrics, logger, isDraini
   app.use(express.json({ limit: '16kb', strict: true }));
   app.use(
     '/api/auth',
+    noStore,
     rateLimit({
       windowMs: config.authRate.windowMs,
       limit: config.authRate.count,

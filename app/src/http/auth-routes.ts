@@ -2,19 +2,24 @@ import { Router, type RequestHandler } from 'express';
 import type { ChatStore } from '../db/chat-store';
 import type { TokenService } from '../auth/tokens';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords';
+import { legacyUsernameKey } from '../auth/usernames';
 import { credentialsSchema, firstIssue, loginSchema, usernameKey } from '../validation';
 import { HttpError } from './errors';
 
 /** `POST /register` and `POST /login` (mounted under `/api/auth`). */
 export function authRoutes(store: ChatStore, tokens: TokenService): Router {
-  const router = Router();
+  const router = Router({ caseSensitive: true });
 
   router.post('/register', async (req, res) => {
     const parsed = credentialsSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError(400, firstIssue(parsed.error));
     const { username, password } = parsed.data;
+    // A name that looks like an existing one has the same key: the UNIQUE username_key refuses it. Accounts from
+    // before confusable keys are stored under their old key, so that one is checked too.
+    const taken = 'username is already taken (or looks the same as a name that is)';
+    if (await store.findUser(legacyUsernameKey(username))) throw new HttpError(409, taken);
     const hash = await hashPassword(password);
-    if (!(await store.createUser(username, usernameKey(username), hash))) throw new HttpError(409, 'username is already taken');
+    if (!(await store.createUser(username, usernameKey(username), hash))) throw new HttpError(409, taken);
     res.status(201).json({ access_token: tokens.issue(username) });
   });
 
@@ -22,7 +27,8 @@ export function authRoutes(store: ChatStore, tokens: TokenService): Router {
     const parsed = loginSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError(400, firstIssue(parsed.error));
     const { username, password } = parsed.data;
-    const user = await store.findUser(usernameKey(username));
+    // The old key first (an account registered before confusable keys, spelled exactly), then the current one.
+    const user = (await store.findUser(legacyUsernameKey(username))) ?? (await store.findUser(usernameKey(username)));
     if (!user) {
       await burnPasswordCheck(password);
       throw new HttpError(401, 'wrong username or password');

@@ -4,16 +4,17 @@ import type { TokenService } from '../auth/tokens';
 import { createRoomSchema, firstIssue, historyQuerySchema, ROOM_NAME } from '../validation';
 import { HttpError } from './errors';
 import { requireUser } from './auth-routes';
+import { noStore } from './no-store';
 import type { HistoryCache } from './history-cache';
 
 const DEFAULT_HISTORY = 50;
 
 /** `/api/me`, `/api/rooms` and `/api/messages/:room`. */
 export function chatRoutes(store: ChatStore, tokens: TokenService, cache: HistoryCache): Router {
-  const router = Router();
+  const router = Router({ caseSensitive: true });
   const auth = requireUser(tokens);
 
-  router.get('/me', auth, (_req, res) => {
+  router.get('/me', noStore, auth, (_req, res) => {
     res.json({ username: res.locals.username });
   });
 
