@@ -3,11 +3,11 @@ import pino, { type Logger } from 'pino';
 export type { Logger };
 
 /**
- * JSON logs to stdout. Anything that could hold a credential is redacted by path, and request
- * logging never records query strings (WebSocket tokens travel there).
+ * JSON logs to stdout (or `destination`). Anything that could hold a credential is redacted by path, and
+ * request logging never records query strings (WebSocket tokens travel there): it logs `req.path`, never `req.url`.
  */
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'shagram' },
     redact: {
@@ -15,5 +15,6 @@ export function createLogger(level: string): Logger {
       censor: '[redacted]',
     },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

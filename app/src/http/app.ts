@@ -46,7 +46,8 @@ export function createHttpApp({ config, store, tokens, metrics, logger, isDraini
     res.on('finish', () => {
       const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'static';
       end({ method: req.method, route, status: String(res.statusCode) });
-      logger.debug({ method: req.method, path: req.path, status: res.statusCode }, 'http');
+      // The path as requested, never the query string (a token may travel there).
+      logger.debug({ method: req.method, path: req.originalUrl.split('?', 1)[0], status: res.statusCode }, 'http');
     });
     next();
   });
