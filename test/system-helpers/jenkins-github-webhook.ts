@@ -74,7 +74,7 @@ export interface Verdict {
 export function judgeDelivery(method: string, headers: http.IncomingHttpHeaders, raw: Buffer, secrets: readonly string[]): Verdict {
   if (method !== 'POST') return { status: 405, message: 'Method POST required' };
   if (headers['x-jenkins-validation'] !== undefined) {
-    return { status: 200, message: '', headers: { 'X-Instance-Identity': INSTANCE_IDENTITY } };
+    return { status: 200, message: '', headers: { 'X-Instance-Identity': instanceIdentity() } };
   }
   const eventHeader = headerValue(headers['x-github-event']);
   if (eventHeader === undefined || !GH_EVENTS.has(eventHeader.toUpperCase())) return { status: 400, message: 'Hook should contain event type' };
@@ -99,11 +99,12 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-// The controller's public key as the self test returns it (base64 of an X.509 SubjectPublicKeyInfo).
-const INSTANCE_IDENTITY = crypto
-  .generateKeyPairSync('rsa', { modulusLength: 2048 })
-  .publicKey.export({ type: 'spki', format: 'der' })
-  .toString('base64');
+let identity: string | undefined;
+/** The controller's public key as the self test returns it (base64 of an X.509 SubjectPublicKeyInfo), made once. */
+function instanceIdentity(): string {
+  identity ??= crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  return identity;
+}
 
 /** A running stand-in. */
 export interface JenkinsWebhookStandin {
