@@ -117,6 +117,12 @@ describe('nginx edge on loopback', () => {
     expect(direct.status).toBe(200);
   });
 
+  it.each(['/METRICS', '/Metrics?x=1', '/mEtRiCs', '/metrics/', '/%4Detrics', '//metrics'])('refuses %s at the edge too', async (p) => {
+    const reply = await chat(p);
+    expect(reply.status).toBe(403);
+    expect(reply.body.toString()).not.toContain('# HELP');
+  });
+
   it('carries a WebSocket chat through the proxy, checks the Origin, and compresses JSON', async () => {
     const registered = await chat('/api/auth/register', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'correct horse battery' }) });
     expect(registered.status).toBe(201);
@@ -179,6 +185,53 @@ describe('nginx edge on loopback', () => {
     }
     expect(statuses.slice(0, 5).every((s) => s === 401)).toBe(true);
     expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('rate-limits /api/auth/ in any letter case (the same per-address budget, now spent)', async () => {
+    for (const p of ['/API/AUTH/login', '/Api/Auth/register']) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const reply = await chat(p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'wrong password!' }) });
+        statuses.push(reply.status);
+      }
+      // 10 r/m refills one request every 6 s: at most one of four may slip through to the app (which answers 404).
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3);
+      expect(statuses.every((s) => s === 429 || s === 404)).toBe(true);
+    }
+  });
+
+  it('keeps access tokens out of the access log while still logging each request', async () => {
+    const registered = await chat('/api/auth/register', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'logcheck', password: 'correct horse battery' }) });
+    // The auth zone may be spent by the tests above: log in through the app directly then.
+    const token = registered.status === 201
+      ? (JSON.parse(registered.body.toString()) as { access_token: string }).access_token
+      : (JSON.parse((await request('/api/auth/register', { port: appPort, host: '127.0.0.1', tls: false, method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'logcheck2', password: 'correct horse battery' }) })).body.toString()) as { access_token: string }).access_token;
+    expect(token).toMatch(/^eyJ/);
+    const socket = new WebSocket(`wss://127.0.0.1:${edge.httpsPort}/ws/general?token=${token}`, { ...{ ca, servername: CHAT }, headers: { Host: CHAT, Origin: `https://${CHAT}:${edge.httpsPort}` } });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.close();
+    await closed;
+    expect((await chat(`/api/messages/general?token=${token}&limit=1`)).status).toBe(200);
+    expect((await chat(`/api/me?token=${token}`, { headers: { Referer: `https://${CHAT}/?token=${token}` } })).status).toBe(401);
+    expect((await request(`/ws/general?token=${token}`, { port: edge.httpPort, host: CHAT, tls: false })).status).toBe(301);
+    // nginx writes a WebSocket's line when the proxied connection ends: wait for it, bounded.
+    const deadline = Date.now() + 10_000;
+    let log = '';
+    while (!/"GET \/ws\/general HTTP\/1\.1" 101 /.test(log)) {
+      if (Date.now() > deadline) throw new Error(`no WebSocket line in the access log:\n${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      log = fs.readFileSync(edge.accessLog, 'utf8');
+    }
+    expect(log).toContain('"GET /api/messages/general HTTP/1.1" 200 ');
+    expect(log).toMatch(new RegExp(`"GET /api/me HTTP/1\\.1" 401 \\d+ "https://${CHAT.replace(/\./g, '\\.')}/"`));
+    expect(log).toContain('"GET /ws/general HTTP/1.1" 301 ');
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(token.split('.')[2] as string);
+    expect(log).not.toContain('token=');
   });
 
   it('passes testssl.sh without a HIGH or CRITICAL finding', async () => {

@@ -131,7 +131,9 @@ describe('edge templates', () => {
   });
 
   it('log every server with a format that holds no query string, so no access token reaches a log', () => {
-    const http = rendered['shagram-http.conf'] as string;
+    const http = rendered['00-shagram-log.conf'] as string;
+    // Defined before the first server that uses it (nginx reads conf.d/*.conf in name order).
+    expect(Object.keys(rendered).filter((name) => !name.includes(path.sep)).sort()[0]).toBe('00-shagram-log.conf');
     const format = /^log_format shagram_edge ([\s\S]+?);$/m.exec(http)?.[1] ?? '';
     expect(format).toContain('$request_method $shagram_log_path $server_protocol');
     expect(format).toContain('$status');
