@@ -71,7 +71,10 @@ export interface StackSpec {
   registryLogin: boolean;
   /** Bound for the health wait after `up`, in seconds. */
   waitTimeoutSeconds: number;
-  /** The app image must have been pushed before this stack deploys (the program orders it after the push). */
+  /**
+   * The stack runs the app image (APP_IMAGE in its `.env`): it must come after the push in the table, and a new
+   * image tag re-runs its deploy. Stacks that do not run it keep their deploy when only the tag changes.
+   */
   needsAppImage: boolean;
   /** This stack is the registry the app image is pushed to (the push follows its deploy). */
   isRegistry: boolean;
@@ -143,7 +146,7 @@ const jenkins: StackSpec = {
   images: 'build',
   registryLogin: false,
   waitTimeoutSeconds: 600,
-  needsAppImage: true,
+  needsAppImage: false,
   isRegistry: false,
   isEdge: false,
   env: (v) => ({

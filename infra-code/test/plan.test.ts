@@ -140,6 +140,8 @@ describe('stacks', () => {
     expect(STACKS.filter((s) => s.isRegistry)).toHaveLength(1);
     expect(names.indexOf('edge')).toBeLessThan(registry);
     for (const s of STACKS.filter((x) => x.needsAppImage)) expect(names.indexOf(s.name)).toBeGreaterThan(registry);
+    // exactly the stacks whose .env carries APP_IMAGE
+    expect(STACKS.filter((x) => x.needsAppImage).map((x) => x.name)).toEqual(STACKS.filter((x) => 'APP_IMAGE' in x.env(v)).map((x) => x.name));
     expect(() => stackSpec('nope')).toThrow('unknown stack "nope" (stacks: edge, harbor, jenkins, shagram)');
   });
   test('the Shagram stack gets the image, origin and the registry login; the edge the hosts and ports', () => {
