@@ -55,8 +55,11 @@ beforeAll(async () => {
   host = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-host-'));
   // The Shagram stack's real options (pull, bound), with the host folders under a temp folder; pull stays on:
   // podman answers a pull of an image it holds locally.
+  // The Shagram stack's real options, but no registry login: this stand-in image is local (the deploy replay lane,
+  // first-deploy.system.test.ts, covers the login and the pull from the registry).
   options = {
     ...stackDeployOptions('shagram'),
+    registryLogin: false,
     stackDir: path.join(host, 'opt/shagram/stacks/shagram'),
     incomingArchive: path.join(host, 'opt/shagram/incoming/shagram.tar.gz'),
     waitTimeoutSeconds: 90,
