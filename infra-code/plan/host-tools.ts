@@ -21,9 +21,9 @@ import { buildSync, type BuildOptions } from 'esbuild';
 import { packBundleArchive, type BundleArchive } from './bundle-archive';
 import { assertSafePath, shQuote } from './shell';
 import type { ExtraFile } from './stack-bundle';
+import { HOST_BASE_DIR } from './stack-spec';
 
-/** The base folder on the host that cloud-init creates for the deploy user. */
-export const HOST_BASE_DIR = '/opt/shagram';
+export { HOST_BASE_DIR };
 
 /** The host scripts: command name and the repository entry that esbuild bundles into `<name>.cjs`. */
 export const HOST_SCRIPTS = [
