@@ -14,6 +14,8 @@ const COMPOSE_FILES: Record<string, ValidateOptions> = {
   // The shagram stack: the app, reachable only through the edge.
   'chat/compose.yaml': { unpublished: ['app'] },
   'jenkins/compose.yaml': { unpublished: ['agent'], noHealthcheck: ['agent-keys'], writableBindTargets: ['/var/run/docker.sock'] },
+  // The monitoring stack: nothing published (Grafana only through the edge).
+  'monitoring/compose.yaml': { unpublished: ['prometheus', 'alertmanager', 'grafana', 'node-exporter', 'cadvisor', 'blackbox'] },
 };
 
 const COMPOSE_NAME = /^(docker-)?compose\.ya?ml$/;
