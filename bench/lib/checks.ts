@@ -14,7 +14,7 @@ function check(goal: string, measured: number | undefined, bound: number, unit: 
 }
 
 /**
- * The issue's targets for Shagram against the figures of one run (`met` is undefined when a
+ * The benchmark's targets for Shagram against the figures of one run (`met` is undefined when a
  * figure the target needs was not measured).
  */
 export function evaluateTargets(results: Results, options: Pick<BenchOptions, 'scaleConnections'>): TargetCheck[] {

@@ -76,7 +76,7 @@ export interface TargetResults {
   notApplicable?: WorkloadName[];
 }
 
-/** One of the targets, checked. */
+/** One of the benchmark's targets, checked. */
 export interface TargetCheck {
   goal: string;
   /** Shagram's figure over the reference (or the absolute figure), and the bound it must meet. */

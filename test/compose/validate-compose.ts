@@ -7,7 +7,7 @@ import { semanticProblems, type SemanticOptions } from './semantic-checks';
 
 export type { SemanticOptions };
 
-/** Where the Compose Specification schema fixture lives (copied from ../shared/schemas/compose-spec.json). */
+/** Where the Compose Specification schema fixture lives (the Compose Specification's published JSON schema). */
 export const COMPOSE_SCHEMA_PATH = path.join(__dirname, '..', 'fixtures', 'compose-spec.json');
 
 /** Options for {@link validateComposeFile}. */
