@@ -3,7 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { parseRate, type Rate } from './rate';
 
-/** The server's settings, fully validated. See the configuration table in README.md. */
+/** The server's settings, fully validated. Every variable: docs/configuration.md. */
 export interface Config {
   production: boolean;
   port: number;
