@@ -1,4 +1,4 @@
-// The HTTP API (README: HTTP API): every failure becomes an ApiError carrying the server's message.
+// The HTTP API (docs/api.md): every failure becomes an ApiError carrying the server's message.
 
 /** An HTTP API failure: `status` is 0 when the server could not be reached. */
 export class ApiError extends Error {
