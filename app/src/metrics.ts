@@ -15,6 +15,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly upgradesRefused = new Counter({
+    name: 'shagram_ws_upgrades_refused_total',
+    help: 'WebSocket upgrades answered with an HTTP error instead of a connection, by reason (connection caps: account_connections, address_connections, server_connections)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly duplicatesSkipped = new Counter({
     name: 'shagram_ws_duplicates_skipped_total',
     help: 'Live messages not sent to a socket that already had them (from its since replay, or delivered twice by the fan-out)',

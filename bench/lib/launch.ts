@@ -18,6 +18,10 @@ export const SHAGRAM_BENCH_ENV = {
   LOG_LEVEL: 'warn',
   AUTH_RATE_LIMIT: '100000/60',
   MESSAGE_RATE_LIMIT: '1000000/1',
+  // Every bench connection comes from 127.0.0.1 with one of a few accounts, and the scale workload opens thousands.
+  WS_MAX_CONNECTIONS_PER_ACCOUNT: '1000000',
+  WS_MAX_CONNECTIONS_PER_IP: '1000000',
+  WS_MAX_CONNECTIONS: '1000000',
   WS_ALLOWED_ORIGINS: BENCH_ORIGIN,
 } as const;
 

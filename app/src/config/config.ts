@@ -16,12 +16,19 @@ export interface Config {
   /** Value for Express' `trust proxy` setting. */
   trustProxy: boolean | number | string;
   logLevel: string;
+  /** WebSocket messages per account (all its connections on this process together). */
   messageRate: Rate;
   authRate: Rate;
   /** Milliseconds between WebSocket pings. */
   heartbeatMs: number;
   /** A peer whose unsent bytes pass this bound is disconnected. */
   maxBufferedBytes: number;
+  /** WebSocket connections one account may hold on this process. */
+  maxConnectionsPerAccount: number;
+  /** WebSocket connections from one client address (an IPv6 /64) on this process. */
+  maxConnectionsPerIp: number;
+  /** WebSocket connections this process accepts in all. */
+  maxConnections: number;
   /** Folder of the static UI. */
   publicDir: string;
   /** Folder of the numbered SQL migrations (SQLite; PostgreSQL's twins are in its `postgres/` folder). */
@@ -190,6 +197,10 @@ export function loadConfig(env: Env = process.env): Config {
     authRate: rate(env, 'AUTH_RATE_LIMIT', '10/60'),
     heartbeatMs: positiveInt(env, 'WS_HEARTBEAT_MS', 30000),
     maxBufferedBytes: positiveInt(env, 'WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024),
+    maxConnectionsPerAccount: positiveInt(env, 'WS_MAX_CONNECTIONS_PER_ACCOUNT', 20),
+    maxConnectionsPerIp: positiveInt(env, 'WS_MAX_CONNECTIONS_PER_IP', 50),
+    // Well under a typical open-files limit (e.g. 20000): the database, logs and HTTP requests need descriptors too.
+    maxConnections: positiveInt(env, 'WS_MAX_CONNECTIONS', 10000),
     publicDir: path.join(APP_ROOT, 'public'),
     migrationsDir: path.join(APP_ROOT, 'migrations'),
     databaseUrl,

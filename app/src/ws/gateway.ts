@@ -13,7 +13,9 @@ import { errorEvent, JSON_SUBPROTOCOL, messageEvent, parseClientFrame, plainLine
 import { Hub } from './hub';
 import { MessageWriter } from './message-writer';
 import { Peer } from './peer';
-import { TokenBucket } from './rate-limiter';
+import type { TokenBucket } from './rate-limiter';
+import { addressKey, clientAddress, compileTrust, type TrustFn } from './client-address';
+import { ConnectionLimits } from './connection-limits';
 
 /** Largest accepted client frame; a larger one closes the connection with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -39,9 +41,12 @@ export const CLOSE_FANOUT_LOST = 1012;
 /** Close code for a socket whose `since` replay could not be read (the database was unavailable). */
 export const CLOSE_REPLAY_FAILED = 1011;
 
-/** Answers a refused upgrade with a plain HTTP response and closes the socket. */
-function refuse(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ error: message });
+/** Why an upgrade was refused before any WebSocket existed, by the status `decideUpgrade` answered. */
+const DECISION_REASONS: Record<number, string> = { 400: 'bad_request', 401: 'unauthorized', 403: 'origin', 404: 'not_found' };
+
+/** Answers a refused upgrade with a plain HTTP response (JSON body `{ error, code? }`) and closes the socket. */
+function refuse(socket: Duplex, status: number, message: string, code?: string): void {
+  const body = JSON.stringify(code ? { error: message, code } : { error: message });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
@@ -63,9 +68,17 @@ export class ChatGateway {
   private readonly wss: WebSocketServer;
   private readonly allowedOrigins: ReadonlySet<string>;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly trust: TrustFn;
+  /** Connection caps and the per-account message buckets. */
+  readonly limits: ConnectionLimits;
 
   constructor(private readonly deps: GatewayDeps) {
     this.allowedOrigins = new Set(deps.config.allowedOrigins);
+    this.trust = compileTrust(deps.config.trustProxy);
+    this.limits = new ConnectionLimits(
+      { perAccount: deps.config.maxConnectionsPerAccount, perAddress: deps.config.maxConnectionsPerIp, total: deps.config.maxConnections },
+      deps.config.messageRate,
+    );
     this.hub = new Hub({
       presenceDirty: (room) => deps.fanOut.presenceChanged(room),
       duplicate: () => deps.metrics.duplicatesSkipped.inc(),
@@ -98,24 +111,36 @@ export class ChatGateway {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
+  /** Refuses an upgrade and counts it by reason. */
+  private refuse(socket: Duplex, reason: string, status: number, message: string, code?: string): void {
+    this.deps.metrics.upgradesRefused.inc({ reason });
+    refuse(socket, status, message, code);
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    if (this.deps.isDraining()) return refuse(socket, 503, 'server is shutting down');
-    if (!this.deps.fanOut.available) return refuse(socket, 503, 'message delivery is interrupted, try again shortly');
+    if (this.deps.isDraining()) return this.refuse(socket, 'draining', 503, 'server is shutting down');
+    if (!this.deps.fanOut.available) return this.refuse(socket, 'fanout_unavailable', 503, 'message delivery is interrupted, try again shortly');
     const decision = decideUpgrade(req.url, req.headers.origin, this.deps.tokens, this.allowedOrigins);
-    if (!decision.ok) return refuse(socket, decision.status, decision.message);
+    if (!decision.ok) return this.refuse(socket, DECISION_REASONS[decision.status] ?? 'bad_request', decision.status, decision.message);
+    // The slot is taken now, before anything asynchronous, so concurrent upgrades cannot all pass the caps;
+    // it is given back when the TCP socket closes, whichever way it ends (refused below, handshake failed,
+    // closed by either side, terminated).
+    const admission = this.limits.admit(decision.user, addressKey(clientAddress(req, this.trust)));
+    if (!admission.ok) return this.refuse(socket, admission.reason, admission.status, admission.message, admission.reason);
+    socket.once('close', admission.release);
     // The room is made to exist before the handshake completes, so a client whose socket is open
     // is in the room: nothing sent to the room after its `open` event can pass it by.
     this.ensureRoom(decision.room).then(
       () => {
         if (socket.destroyed) return;
-        if (this.deps.isDraining()) return refuse(socket, 503, 'server is shutting down');
+        if (this.deps.isDraining()) return this.refuse(socket, 'draining', 503, 'server is shutting down');
         // Checked again: the fan-out may have been lost while the room was checked, after its sockets were
         // closed. A peer joined now would miss what is published until it is back, with nothing to tell it.
-        if (!this.deps.fanOut.available) return refuse(socket, 503, 'message delivery is interrupted, try again shortly');
+        if (!this.deps.fanOut.available) return this.refuse(socket, 'fanout_unavailable', 503, 'message delivery is interrupted, try again shortly');
         // handleUpgrade calls back synchronously: nothing can run between the checks above and the join.
         this.wss.handleUpgrade(req, socket, head, (ws) => {
-          this.connect(ws, decision.room, decision.user, decision.since).catch((error: unknown) => {
+          this.connect(ws, decision.room, decision.user, decision.since, admission.bucket).catch((error: unknown) => {
             // The replay could not be read. Nothing was sent on this socket (neither the replay nor the live
             // messages held meanwhile), so the client's next `since` is still exact: it reconnects.
             this.deps.logger.error({ err: error, room: decision.room }, 'could not replay to a new connection');
@@ -125,7 +150,7 @@ export class ChatGateway {
       },
       (error: unknown) => {
         this.deps.logger.error({ err: error, room: decision.room }, 'could not check the room of an upgrade');
-        refuse(socket, 503, 'the database is unavailable, try again shortly');
+        this.refuse(socket, 'database_unavailable', 503, 'the database is unavailable, try again shortly');
       },
     );
   }
@@ -137,9 +162,10 @@ export class ChatGateway {
     this.knownRooms.add(room);
   }
 
-  private async connect(ws: WebSocket, room: string, user: string, since: number | undefined): Promise<void> {
+  private async connect(ws: WebSocket, room: string, user: string, since: number | undefined, bucket: TokenBucket): Promise<void> {
     const { config, metrics, logger } = this.deps;
-    const peer = new Peer(ws, user, room, ws.protocol === JSON_SUBPROTOCOL, new TokenBucket(config.messageRate), config.maxBufferedBytes);
+    // `bucket` is the account's: every connection of the account on this process takes from it.
+    const peer = new Peer(ws, user, room, ws.protocol === JSON_SUBPROTOCOL, bucket, config.maxBufferedBytes);
     ws.on('message', (data, isBinary) => this.receive(peer, data as Buffer, isBinary));
     ws.on('error', (error) => {
       metrics.framesRejected.inc({ reason: 'protocol' });
@@ -234,6 +260,7 @@ export class ChatGateway {
   }
 
   private ping(): void {
+    this.limits.sweep();
     for (const peer of this.hub.peers()) {
       if (!peer.alive) {
         peer.socket.terminate();

@@ -2,7 +2,7 @@ import type { Rate } from '../config/rate';
 
 /**
  * A token bucket: `rate.count` messages may burst, and the bucket refills at
- * `rate.count` per `rate.windowMs`. One per connection.
+ * `rate.count` per `rate.windowMs`. One per account, shared by its connections (see connection-limits.ts).
  */
 export class TokenBucket {
   private tokens: number;
@@ -25,5 +25,10 @@ export class TokenBucket {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** True when the bucket has refilled completely (forgetting it would give nothing away). */
+  isFull(): boolean {
+    return this.tokens + ((this.now() - this.updatedAt) * this.rate.count) / this.rate.windowMs >= this.rate.count;
   }
 }
