@@ -1,0 +1,216 @@
+/**
+ * Hub: rooms, delivery (one serialisation per broadcast and mode, one cork per recipient per batch), replay
+ * buffers, the per-peer high-water mark, gaps, and coalesced presence. The peers are recording stand-ins with the
+ * surface the hub uses; the frames are the real encoded ones.
+ */
+import type { StoredMessage } from '../src/db/chat-store';
+import { Hub } from '../src/ws/hub';
+import type { Peer } from '../src/ws/peer';
+import type { TextFrame } from '../src/ws/text-frame';
+
+class RecordingPeer {
+  corkedBatch = 0;
+  replayBuffer: StoredMessage[] | undefined;
+  lastId = 0;
+  readonly frames: TextFrame[] = [];
+  readonly log: string[] = [];
+  constructor(
+    readonly user: string,
+    readonly room: string,
+    readonly json: boolean,
+  ) {}
+  send(frame: TextFrame): void {
+    this.frames.push(frame);
+    this.log.push(`send ${frame.payload.toString()}`);
+  }
+  cork(): void {
+    this.log.push('cork');
+  }
+  uncork(): void {
+    this.log.push('uncork');
+  }
+  get texts(): string[] {
+    return this.frames.map((frame) => frame.payload.toString());
+  }
+}
+
+const asPeer = (peer: RecordingPeer) => peer as unknown as Peer;
+
+function message(id: number, room: string, text = `m${id}`, user = 'alice', prev?: number): StoredMessage {
+  const m: StoredMessage = { id, room_id: room, user, text, created_at: '2026-01-01T00:00:00.000Z' };
+  if (prev !== undefined) m.prev = prev;
+  return m;
+}
+
+function setup() {
+  const dirty: string[] = [];
+  const gaps: Array<{ room: string; peers: RecordingPeer[]; lastDelivered: number; prev: number }> = [];
+  let duplicates = 0;
+  let onDirty: (() => void) | undefined;
+  const hub = new Hub({
+    presenceDirty: (room) => {
+      dirty.push(room);
+      onDirty?.();
+    },
+    duplicate: () => duplicates++,
+    gap: (room, peers, lastDelivered, prev) => gaps.push({ room, peers: peers as unknown as RecordingPeer[], lastDelivered, prev }),
+  });
+  const join = (user: string, room: string, json = false) => {
+    const peer = new RecordingPeer(user, room, json);
+    hub.join(asPeer(peer));
+    return peer;
+  };
+  /** Resolves once the hub has flushed its coalesced presence (it does so on a later turn). */
+  const presenceFlushed = () =>
+    new Promise<void>((resolve) => {
+      onDirty = () => {
+        onDirty = undefined;
+        queueMicrotask(resolve); // after the flush loop, which is synchronous, has called back for every room
+      };
+    });
+  return { hub, join, dirty, gaps, duplicates: () => duplicates, presenceFlushed };
+}
+
+describe('Hub', () => {
+  test('delivers to everyone in the message room, sender included, and to no other room', () => {
+    const { hub, join } = setup();
+    const a = join('alice', 'general');
+    const b = join('bob', 'general', true);
+    const c = join('carol', 'dev');
+    expect(hub.broadcast(message(1, 'general', 'hello'))).toBe(2);
+    expect(a.texts).toEqual(['alice: hello']);
+    expect(JSON.parse(b.texts[0]!)).toEqual({ type: 'message', id: 1, room: 'general', user: 'alice', text: 'hello', created_at: '2026-01-01T00:00:00.000Z' });
+    expect(c.frames).toEqual([]);
+    expect(hub.broadcast(message(2, 'empty-room'))).toBe(0);
+  });
+
+  test('serialises each broadcast once per mode: every peer of a mode gets the very same frame', () => {
+    const { hub, join } = setup();
+    const plain = [join('a', 'r'), join('b', 'r'), join('c', 'r')];
+    const json = [join('d', 'r', true), join('e', 'r', true)];
+    hub.broadcast(message(1, 'r'));
+    expect(new Set(plain.map((p) => p.frames[0])).size).toBe(1);
+    expect(new Set(json.map((p) => p.frames[0])).size).toBe(1);
+    expect(plain[0]!.frames[0]).not.toBe(json[0]!.frames[0]);
+  });
+
+  test('a batch corks each recipient once, before its first frame, and uncorks it after the last', () => {
+    const { hub, join } = setup();
+    const a = join('alice', 'r1');
+    const b = join('bob', 'r2');
+    hub.deliver([message(1, 'r1'), message(2, 'r2'), message(3, 'r1'), message(4, 'r1')]);
+    expect(a.log).toEqual(['cork', 'send alice: m1', 'send alice: m3', 'send alice: m4', 'uncork']);
+    expect(b.log).toEqual(['cork', 'send alice: m2', 'uncork']);
+    hub.deliver([message(5, 'r1')]);
+    expect(a.log.slice(5)).toEqual(['cork', 'send alice: m5', 'uncork']);
+  });
+
+  test('a broadcast outside a batch does not cork', () => {
+    const { hub, join } = setup();
+    const a = join('alice', 'r');
+    hub.broadcast(message(1, 'r'));
+    expect(a.log).toEqual(['send alice: m1']);
+  });
+
+  test('a peer that is replaying gets live messages into its replay buffer instead', () => {
+    const { hub, join } = setup();
+    const a = join('alice', 'r');
+    a.replayBuffer = [];
+    const m = message(7, 'r');
+    hub.deliver([m]);
+    expect(a.frames).toEqual([]);
+    expect(a.replayBuffer).toEqual([m]);
+  });
+
+  test('never sends a peer an id at or below the highest it has; counts each skip', () => {
+    const { hub, join, duplicates } = setup();
+    const a = join('alice', 'r');
+    const b = join('bob', 'r');
+    a.lastId = 5;
+    hub.deliver([message(4, 'r'), message(5, 'r'), message(6, 'r')]);
+    expect(a.texts).toEqual(['alice: m6']);
+    expect(b.texts).toEqual(['alice: m4', 'alice: m5', 'alice: m6']);
+    expect(a.lastId).toBe(6);
+    expect(duplicates()).toBe(2);
+    hub.deliver([message(6, 'r')]);
+    expect(b.texts).toHaveLength(3);
+    expect(duplicates()).toBe(4);
+  });
+
+  test('a message whose prev is above the last id delivered live hands the room to onGap first', () => {
+    const { hub, join, gaps } = setup();
+    const a = join('alice', 'r');
+    hub.deliver([message(10, 'r', 'x', 'alice', 9)]);
+    expect(gaps).toEqual([]); // nothing delivered here before: nothing to compare with
+    hub.deliver([message(11, 'r', 'x', 'alice', 10)]);
+    expect(gaps).toEqual([]);
+    const sentBefore = a.frames.length;
+    let sentAtGap = -1;
+    const { length } = gaps;
+    gaps.push = (...items) => {
+      sentAtGap = a.frames.length;
+      return Array.prototype.push.apply(gaps, items);
+    };
+    hub.deliver([message(14, 'r', 'x', 'alice', 13)]);
+    expect(gaps.slice(length)).toEqual([{ room: 'r', peers: [a], lastDelivered: 11, prev: 13 }]);
+    expect(sentAtGap).toBe(sentBefore);
+  });
+
+  test('forgetDelivered and an emptied room reset the gap comparison', () => {
+    const { hub, join, gaps } = setup();
+    const a = join('alice', 'r');
+    hub.deliver([message(1, 'r')]);
+    hub.forgetDelivered();
+    hub.deliver([message(5, 'r', 'x', 'alice', 4)]);
+    hub.leave(asPeer(a));
+    join('bob', 'r');
+    hub.deliver([message(9, 'r', 'x', 'alice', 8)]);
+    expect(gaps).toEqual([]);
+  });
+
+  test('membership: size, peers, rooms, distinct sorted users; leave is idempotent', () => {
+    const { hub, join } = setup();
+    const a1 = join('zoe', 'r');
+    join('zoe', 'r');
+    join('adam', 'r');
+    join('bob', 'other');
+    expect(hub.size).toBe(4);
+    expect([...hub.peers()]).toHaveLength(4);
+    expect(hub.roomNames().sort()).toEqual(['other', 'r']);
+    expect(hub.usersIn('r')).toEqual(['adam', 'zoe']);
+    expect(hub.usersIn('nowhere')).toEqual([]);
+    hub.leave(asPeer(a1));
+    hub.leave(asPeer(a1));
+    expect(hub.size).toBe(3);
+    expect(hub.usersIn('r')).toEqual(['adam', 'zoe']);
+  });
+
+  test('presence: joins and leaves of one turn make one presenceDirty call per room, on a later turn', async () => {
+    const { hub, join, dirty, presenceFlushed } = setup();
+    const flushed = presenceFlushed();
+    const a = join('alice', 'r1');
+    join('bob', 'r1');
+    join('carol', 'r2');
+    hub.leave(asPeer(a));
+    expect(dirty).toEqual([]);
+    await flushed;
+    expect(dirty).toEqual(['r1', 'r2']);
+    const again = presenceFlushed();
+    join('dave', 'r2');
+    await again;
+    expect(dirty).toEqual(['r1', 'r2', 'r2']);
+  });
+
+  test('sendPresence goes to the JSON peers of the room only, one shared frame', () => {
+    const { hub, join } = setup();
+    const plain = join('alice', 'r');
+    const j1 = join('bob', 'r', true);
+    const j2 = join('carol', 'r', true);
+    const elsewhere = join('dave', 'other', true);
+    hub.sendPresence('r', ['alice', 'bob', 'carol']);
+    expect(plain.frames).toEqual([]);
+    expect(elsewhere.frames).toEqual([]);
+    expect(j1.frames[0]).toBe(j2.frames[0]);
+    expect(JSON.parse(j1.texts[0]!)).toEqual({ type: 'presence', room: 'r', users: ['alice', 'bob', 'carol'] });
+  });
+});
