@@ -144,7 +144,8 @@ describe('connection caps', () => {
   test('concurrent upgrades cannot all slip under the cap (the slot is taken before the room is checked)', async () => {
     const t = await server({ WS_MAX_CONNECTIONS_PER_ACCOUNT: '5' });
     const user = await register(t.url);
-    // A fresh room per attempt: each upgrade waits for its room to be created before the handshake.
+    // A room per attempt, not yet known to the gateway: each upgrade waits for its room to be looked up.
+    for (let i = 0; i < 12; i++) await t.server.store.createRoom(`race${i}`);
     const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => attempt(t, { token: user.token, room: `race${i}` })));
     for (const outcome of outcomes) if (outcome.open) keep(outcome.client);
     expect(outcomes.filter((outcome) => outcome.open)).toHaveLength(5);
@@ -217,7 +218,8 @@ describe('connection caps', () => {
     expect(await attempt(t, { token: user.token })).toMatchObject({ open: false, status: 429 });
     await Promise.all(full.map((client) => client.close()));
 
-    // An upgrade whose client goes away while the server checks its room: the raw socket ends before the handshake.
+    // An upgrade whose client goes away before the handshake completes.
+    await t.server.store.createRoom('fresh-room');
     const raw = net.connect(Number(new URL(t.url).port), '127.0.0.1');
     await new Promise((resolve) => raw.once('connect', resolve));
     raw.write(

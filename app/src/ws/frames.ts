@@ -44,9 +44,29 @@ export function parseClientFrame(data: Buffer | string, isBinary: boolean): Clie
   return { kind: 'message', text };
 }
 
-/** Seed-compatible plain line: `alice: hello`. */
+/**
+ * What a plain line must not carry: C0 controls (LF, CR, TAB, ESC, …), DEL, C1 controls (NEL U+0085 among
+ * them) and the Unicode line and paragraph separators U+2028 / U+2029. Any of them could make one message
+ * look like several lines from several people, or steer the reader's terminal.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE_IN_PLAIN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const UNSAFE_IN_PLAIN_ALL = new RegExp(UNSAFE_IN_PLAIN.source, 'g');
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * A message text as a plain reader gets it: line breaks and other control characters are written as
+ * visible escapes (`\n`, `\r`, `\t`, else `\uXXXX`), so a message is always exactly one line, from
+ * its author. Text without them (nearly all) is returned as is. JSON mode keeps the text unchanged.
+ */
+export function plainText(text: string): string {
+  if (!UNSAFE_IN_PLAIN.test(text)) return text;
+  return text.replace(UNSAFE_IN_PLAIN_ALL, (ch) => NAMED_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Seed-compatible plain line: `alice: hello` (the text escaped by {@link plainText}). */
 export function plainLine(message: StoredMessage): string {
-  return `${message.user}: ${message.text}`;
+  return `${message.user}: ${plainText(message.text)}`;
 }
 
 /** JSON-mode message event. */
