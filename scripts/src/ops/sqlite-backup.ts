@@ -52,18 +52,15 @@ export function verifyShagramDatabase(file: string): DatabaseFacts {
 }
 
 /**
- * Online backup of a live SQLite database into a gzip file.
+ * Online snapshot of a live SQLite database into `copy` (a new file):
  *  1. better-sqlite3's backup API copies every page in ONE step (the progress callback asks for all pages), so
  *     the copy is one read transaction: a consistent snapshot that holds every transaction committed before the
  *     step began. In WAL mode the writer keeps writing meanwhile (readers do not block writers).
  *  2. The copy is switched to journal_mode=DELETE (a self-contained single file) and must pass integrity_check.
- *  3. It is gzipped to `<destination>.partial`, fsynced and renamed to `destination` (never a half-written backup).
- * The source is opened read-only. Returns the facts of the copy and its compressed size.
+ * The source is opened read-only. Returns the facts of the copy; on failure the copy is removed.
  */
-export async function backupToGzip(source: string, destination: string): Promise<DatabaseFacts & { bytes: number }> {
+export async function snapshotDatabase(source: string, copy: string): Promise<DatabaseFacts> {
   if (!fs.existsSync(source)) throw new ScriptError(`database ${source} does not exist`);
-  const copy = `${destination}.${crypto.randomBytes(4).toString('hex')}.db`;
-  const partial = `${destination}.partial`;
   try {
     const db = new Database(source, { readonly: true, fileMustExist: true });
     try {
@@ -75,7 +72,26 @@ export async function backupToGzip(source: string, destination: string): Promise
     const standalone = new Database(copy);
     standalone.pragma('journal_mode = DELETE');
     standalone.close();
-    const facts = verifyShagramDatabase(copy);
+    return verifyShagramDatabase(copy);
+  } catch (error) {
+    fs.rmSync(copy, { force: true });
+    throw error;
+  } finally {
+    for (const suffix of ['-journal', '-wal', '-shm']) fs.rmSync(copy + suffix, { force: true });
+  }
+}
+
+/**
+ * Online backup of a live SQLite database into a gzip file: {@link snapshotDatabase}, then the copy is gzipped to
+ * `<destination>.partial`, fsynced and renamed to `destination` (never a half-written backup). Returns the facts
+ * of the copy and its compressed size.
+ */
+export async function backupToGzip(source: string, destination: string): Promise<DatabaseFacts & { bytes: number }> {
+  if (!fs.existsSync(source)) throw new ScriptError(`database ${source} does not exist`);
+  const copy = `${destination}.${crypto.randomBytes(4).toString('hex')}.db`;
+  const partial = `${destination}.partial`;
+  try {
+    const facts = await snapshotDatabase(source, copy);
     await pipeline(fs.createReadStream(copy), zlib.createGzip({ level: 6 }), fs.createWriteStream(partial, { mode: 0o600 }));
     const fd = fs.openSync(partial, 'r');
     fs.fsyncSync(fd);
