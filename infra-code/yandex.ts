@@ -200,3 +200,110 @@ export class DnsRecordSet extends pulumi.CustomResource {
     super(DnsRecordSet.__pulumiType, name, { ...args }, withVersion(opts));
   }
 }
+
+/** Inputs of `yandex:index/iamServiceAccount:IamServiceAccount`. */
+export interface IamServiceAccountArgs {
+  name?: In<string>;
+  description?: In<string>;
+  folderId?: In<string>;
+}
+
+/** A service account (an identity for programs: the deployer, the state bucket's key). */
+export class IamServiceAccount extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/iamServiceAccount:IamServiceAccount';
+  declare readonly name: pulumi.Output<string>;
+  /** Registers the account. */
+  constructor(name: string, args: IamServiceAccountArgs = {}, opts?: pulumi.CustomResourceOptions) {
+    super(IamServiceAccount.__pulumiType, name, { ...args }, withVersion(opts));
+  }
+}
+
+/** Inputs of `yandex:index/resourcemanagerFolderIamMember:ResourcemanagerFolderIamMember`. */
+export interface ResourcemanagerFolderIamMemberArgs {
+  folderId: In<string>;
+  /** `serviceAccount:<id>`. */
+  member: In<string>;
+  role: In<string>;
+  /** Seconds to wait after the binding is made (IAM changes take a moment to apply). */
+  sleepAfter?: In<number>;
+}
+
+/** One role of one member on a folder (adds to the folder's bindings; removes only its own on delete). */
+export class ResourcemanagerFolderIamMember extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/resourcemanagerFolderIamMember:ResourcemanagerFolderIamMember';
+  /** Registers the binding. */
+  constructor(name: string, args: ResourcemanagerFolderIamMemberArgs, opts?: pulumi.CustomResourceOptions) {
+    super(ResourcemanagerFolderIamMember.__pulumiType, name, { ...args }, withVersion(opts));
+  }
+}
+
+/** Inputs of `yandex:index/iamServiceAccountKey:IamServiceAccountKey`. */
+export interface IamServiceAccountKeyArgs {
+  serviceAccountId: In<string>;
+  description?: In<string>;
+  /** `RSA_2048` (default) or `RSA_4096`. */
+  keyAlgorithm?: In<string>;
+  format?: In<string>;
+}
+
+/** An authorized key: what `yandex:serviceAccountKeyFile` holds (its private key is a secret output). */
+export class IamServiceAccountKey extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/iamServiceAccountKey:IamServiceAccountKey';
+  declare readonly serviceAccountId: pulumi.Output<string>;
+  declare readonly keyAlgorithm: pulumi.Output<string>;
+  declare readonly createdAt: pulumi.Output<string>;
+  declare readonly publicKey: pulumi.Output<string>;
+  declare readonly privateKey: pulumi.Output<string>;
+  /** Registers the key. */
+  constructor(name: string, args: IamServiceAccountKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      IamServiceAccountKey.__pulumiType,
+      name,
+      { ...args, keyAlgorithm: args.keyAlgorithm, createdAt: undefined, publicKey: undefined, privateKey: undefined },
+      pulumi.mergeOptions(withVersion(opts), { additionalSecretOutputs: ['privateKey'] }),
+    );
+  }
+}
+
+/** Inputs of `yandex:index/iamServiceAccountStaticAccessKey:IamServiceAccountStaticAccessKey`. */
+export interface IamServiceAccountStaticAccessKeyArgs {
+  serviceAccountId: In<string>;
+  description?: In<string>;
+}
+
+/** An S3 access key pair of a service account (its secret key is a secret output). */
+export class IamServiceAccountStaticAccessKey extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/iamServiceAccountStaticAccessKey:IamServiceAccountStaticAccessKey';
+  declare readonly accessKey: pulumi.Output<string>;
+  declare readonly secretKey: pulumi.Output<string>;
+  /** Registers the key pair. */
+  constructor(name: string, args: IamServiceAccountStaticAccessKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      IamServiceAccountStaticAccessKey.__pulumiType,
+      name,
+      { ...args, accessKey: undefined, secretKey: undefined },
+      pulumi.mergeOptions(withVersion(opts), { additionalSecretOutputs: ['secretKey'] }),
+    );
+  }
+}
+
+/** Inputs of `yandex:index/storageBucket:StorageBucket` (the parts this program sets). */
+export interface StorageBucketArgs {
+  bucket: In<string>;
+  /** The S3 key the provider creates the bucket with (Object Storage is reached through its S3 API). */
+  accessKey: In<string>;
+  secretKey: In<string>;
+  acl?: In<string>;
+  forceDestroy?: In<boolean>;
+  versioning?: In<{ enabled?: In<boolean> }>;
+}
+
+/** An Object Storage bucket. */
+export class StorageBucket extends pulumi.CustomResource {
+  static readonly __pulumiType = 'yandex:index/storageBucket:StorageBucket';
+  declare readonly bucket: pulumi.Output<string>;
+  /** Registers the bucket. */
+  constructor(name: string, args: StorageBucketArgs, opts?: pulumi.CustomResourceOptions) {
+    super(StorageBucket.__pulumiType, name, { ...args }, withVersion(opts));
+  }
+}

@@ -10,7 +10,7 @@ import { ConfigError } from '../config';
 export const PLATFORM_KEY = 'shagram:platform';
 
 /** Which program the stack runs: the VPS/existing-host program (default) or the Kubernetes one. */
-export type PlatformKind = 'vps' | 'kubernetes';
+export type PlatformKind = 'vps' | 'kubernetes' | 'bootstrap';
 
 /** Keys of the Kubernetes stack whose values are secrets (`pulumi config set --secret`). */
 export const K8S_SECRET_KEYS = ['shagram:jwtSecret', 'shagram:databaseUrl', 'shagram:redisUrl', 'shagram:registryPassword'] as const;
@@ -121,8 +121,8 @@ function readOptional<T>(src: K8sConfigSource, key: string, schema: z.ZodType<T,
 export function parsePlatformKind(values: Record<string, string | undefined>): PlatformKind {
   const raw = values[PLATFORM_KEY];
   if (raw === undefined || raw === '') return 'vps';
-  if (raw === 'vps' || raw === 'kubernetes') return raw;
-  throw new ConfigError(PLATFORM_KEY, 'must be "vps" or "kubernetes"');
+  if (raw === 'vps' || raw === 'kubernetes' || raw === 'bootstrap') return raw;
+  throw new ConfigError(PLATFORM_KEY, 'must be "vps", "kubernetes" or "bootstrap"');
 }
 
 /**

@@ -104,6 +104,10 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
       return { ...inputs, result: `Mock${name.replace(/[^A-Za-z0-9]/g, '')}Aa11Bb22Cc33Dd44` };
     case 'yandex:index/vpcAddress:VpcAddress':
       return { ...inputs, externalIpv4Address: { ...inputs.externalIpv4Address, address: '203.0.113.10' } };
+    case 'yandex:index/iamServiceAccountKey:IamServiceAccountKey':
+      return { ...inputs, createdAt: '2026-12-05T10:00:00Z', publicKey: '-----BEGIN PUBLIC KEY-----\nmock\n-----END PUBLIC KEY-----\n', privateKey: 'PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID <mock>\n-----BEGIN PRIVATE KEY-----\nmock\n-----END PRIVATE KEY-----\n' };
+    case 'yandex:index/iamServiceAccountStaticAccessKey:IamServiceAccountStaticAccessKey':
+      return { ...inputs, accessKey: 'YCAJEmockaccesskey', secretKey: 'YCmocksecretkey' };
     case 'docker:index/image:Image':
       return { ...inputs, repoDigest: `${inputs.imageName}@sha256:${'0'.repeat(64)}` };
     default:
@@ -173,6 +177,22 @@ async function settle(p: Platform): Promise<void> {
   if (p.vps) outs.push(p.vps.instance.id);
   await Promise.all(outs.map(promise));
   await new Promise((r) => setImmediate(r));
+}
+
+/** Sets config and mocks, runs a program that returns outputs only, and waits for them. */
+export async function runMockedOutputs<T extends Record<string, pulumi.Output<unknown>>>(
+  config: Record<string, string>,
+  secretKeys: string[],
+  run: () => T,
+): Promise<{ outputs: T; run: MockRun }> {
+  current = { resources: [], invokes: [], schemaErrors: [] };
+  const rec = current;
+  await pulumi.runtime.setMocks(schemaCheckingMocks(rec), 'shagram', 'bootstrap', false);
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  const outputs = run();
+  await Promise.all(Object.values(outputs).map(promise));
+  await new Promise((r) => setImmediate(r));
+  return { outputs, run: rec };
 }
 
 /** Resolves an output's value (test helper). */

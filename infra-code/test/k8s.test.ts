@@ -414,7 +414,7 @@ describe('configuration errors name the key', () => {
   test('shagram:platform: vps by default, kubernetes, anything else refused', () => {
     expect(parsePlatformKind({})).toBe('vps');
     expect(parsePlatformKind({ 'shagram:platform': 'kubernetes' })).toBe('kubernetes');
-    expect(() => parsePlatformKind({ 'shagram:platform': 'k8s' })).toThrow('shagram:platform: must be "vps" or "kubernetes"');
+    expect(() => parsePlatformKind({ 'shagram:platform': 'k8s' })).toThrow('shagram:platform: must be "vps", "kubernetes" or "bootstrap"');
   });
 
   test('through the runtime: a RunError naming the key, before any resource', async () => {
@@ -454,7 +454,7 @@ describe('the entry module with shagram:platform=kubernetes', () => {
   test('an invalid shagram:platform stops the entry, naming the key', async () => {
     await pulumi.runtime.setMocks(recordingMocks([]), 'shagram', 'k8s', false);
     pulumi.runtime.setAllConfig({ ...k8sConfig(), 'shagram:platform': 'swarm' }, ['shagram:jwtSecret']);
-    expect(() => jest.isolateModules(() => require('../index'))).toThrow('invalid configuration: shagram:platform: must be "vps" or "kubernetes"');
+    expect(() => jest.isolateModules(() => require('../index'))).toThrow('invalid configuration: shagram:platform: must be "vps", "kubernetes" or "bootstrap"');
   });
 });
 
