@@ -24,6 +24,26 @@ export function templateVariables(text: string): string[] {
   return [...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((match) => match[1] as string))].sort();
 }
 
+/** First-line marker of an optional template: `# shagram-template-requires: NAME [NAME...]`. */
+export const REQUIRES_MARKER = '# shagram-template-requires:';
+
+/**
+ * The variables an optional template needs (named on its first line after {@link REQUIRES_MARKER}); none for the
+ * others. Pure.
+ */
+export function templateRequires(text: string): string[] {
+  const first = text.split('\n', 1)[0] ?? '';
+  return first.startsWith(REQUIRES_MARKER) ? first.slice(REQUIRES_MARKER.length).trim().split(/\s+/).filter(Boolean) : [];
+}
+
+/**
+ * True when a template is rendered with `env`: every variable it requires is set and not empty. The edge container
+ * makes the same choice after rendering (entrypoint.d/25-shagram-optional-servers.sh removes the others). Pure.
+ */
+export function templateEnabled(text: string, env: Readonly<Record<string, string | undefined>>): boolean {
+  return templateRequires(text).every((name) => (env[name] ?? '') !== '');
+}
+
 /** Every `*.template` file under `dir`, as paths relative to it, sorted. */
 export function listTemplates(dir: string): string[] {
   const found: string[] = [];
@@ -40,7 +60,8 @@ export function listTemplates(dir: string): string[] {
 
 /**
  * Renders every template under `templateDir` into `outputDir` (sub-folders kept, suffix dropped), exactly
- * as the nginx image does into /etc/nginx/conf.d. Returns the written paths.
+ * as the nginx image does into /etc/nginx/conf.d, leaving out the optional templates whose variables `env` does not
+ * set (as entrypoint.d/25-shagram-optional-servers.sh does in the container). Returns the written paths.
  */
 export function renderTemplateDir(
   templateDir: string,
@@ -48,10 +69,12 @@ export function renderTemplateDir(
   env: Readonly<Record<string, string | undefined>>,
   filter = '',
 ): string[] {
-  return listTemplates(templateDir).map((relative) => {
+  return listTemplates(templateDir).flatMap((relative) => {
+    const text = fs.readFileSync(path.join(templateDir, relative), 'utf8');
+    if (!templateEnabled(text, env)) return [];
     const output = path.join(outputDir, relative.slice(0, -TEMPLATE_SUFFIX.length));
     fs.mkdirSync(path.dirname(output), { recursive: true });
-    fs.writeFileSync(output, renderTemplate(fs.readFileSync(path.join(templateDir, relative), 'utf8'), env, filter));
-    return output;
+    fs.writeFileSync(output, renderTemplate(text, env, filter));
+    return [output];
   });
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Entry point of the certbot service (compose profile "letsencrypt").
-# Every $CERTBOT_RENEW_INTERVAL: obtain the certificate for CHAT_HOST, JENKINS_HOST and REGISTRY_HOST through
+# Every $CERTBOT_RENEW_INTERVAL: obtain the certificate for CHAT_HOST, JENKINS_HOST and REGISTRY_HOST (and
+# GRAFANA_HOST when it is set: --expand adds it to an existing certificate) through
 # the shared webroot, or renew it when it is within 30 days of expiry (--keep-until-expiring), then copy the
 # current files into $TLS_OUT_DIR (deploy-hook.sh), where the nginx edge picks them up and reloads.
 # The defaults are the container's paths. Optional:
@@ -18,6 +19,8 @@ webroot="${CERTBOT_WEBROOT:-/var/www/certbot}"
 config_dir="${CERTBOT_CONFIG_DIR:-/etc/letsencrypt}"
 hook="$(dirname "$0")/deploy-hook.sh"
 ca=""
+optional=""
+[ -n "${GRAFANA_HOST:-}" ] && optional="-d ${GRAFANA_HOST}"
 [ "${LETSENCRYPT_STAGING:-0}" = 1 ] && ca="--staging"
 [ -n "${ACME_SERVER:-}" ] && ca="--server ${ACME_SERVER}"
 trap 'exit 0' TERM INT
@@ -27,7 +30,7 @@ while :; do
   certbot certonly --webroot --webroot-path "$webroot" --cert-name shagram \
     --config-dir "$config_dir" --work-dir "${CERTBOT_WORK_DIR:-/var/lib/letsencrypt}" \
     --logs-dir "${CERTBOT_LOGS_DIR:-/var/log/letsencrypt}" \
-    -d "$CHAT_HOST" -d "$JENKINS_HOST" -d "$REGISTRY_HOST" \
+    -d "$CHAT_HOST" -d "$JENKINS_HOST" -d "$REGISTRY_HOST" $optional \
     --email "$LETSENCRYPT_EMAIL" --agree-tos --no-eff-email --non-interactive \
     --keep-until-expiring --expand $ca \
     || status=$?

@@ -17,7 +17,7 @@ mkdir -p "$(dirname "$cert")" "$(dirname "$key")"
 tmp="$(mktemp -d)"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
   -subj "/CN=${CHAT_HOST:-localhost}" \
-  -addext "subjectAltName=DNS:${CHAT_HOST:-localhost},DNS:${JENKINS_HOST:-localhost},DNS:${REGISTRY_HOST:-localhost}" \
+  -addext "subjectAltName=DNS:${CHAT_HOST:-localhost},DNS:${JENKINS_HOST:-localhost},DNS:${REGISTRY_HOST:-localhost}${GRAFANA_HOST:+,DNS:$GRAFANA_HOST}" \
   -keyout "$tmp/privkey.pem" -out "$tmp/fullchain.pem" 2>/dev/null
 chmod 600 "$tmp/privkey.pem"
 mv "$tmp/privkey.pem" "$key"

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseDotEnv } from '../../test/compose/interpolate';
 import { parseMount } from '../../test/compose/semantic-checks';
 import { validateComposeFile } from '../../test/compose/validate-compose';
-import { EDGE_ENVSUBST_FILTER, EDGE_VARIABLES, ENTRYPOINT_VARIABLES } from '../edge-env';
+import { EDGE_ENVSUBST_FILTER, EDGE_VARIABLES, ENTRYPOINT_VARIABLES, OPTIONAL_VARIABLES } from '../edge-env';
 
 const stackDir = path.join(__dirname, '..');
 const composeFile = path.join(stackDir, 'compose.yaml');
@@ -66,6 +66,7 @@ describe('nginx/compose.yaml (the edge stack)', () => {
     const environment = services.nginx?.environment as Record<string, string>;
     for (const name of Object.keys(EDGE_VARIABLES)) {
       if (ENTRYPOINT_VARIABLES.includes(name as keyof typeof EDGE_VARIABLES)) expect(environment[name]).toBeUndefined();
+      else if (OPTIONAL_VARIABLES.includes(name as keyof typeof EDGE_VARIABLES)) expect(environment[name]).toBeDefined();
       else expect(environment[name]).toBeTruthy();
     }
     expect(environment.NGINX_ENVSUBST_FILTER).toBe(EDGE_ENVSUBST_FILTER);
@@ -105,7 +106,7 @@ describe('nginx/compose.yaml (the edge stack)', () => {
     expect(loop).toContain('next="${CERTBOT_RENEW_INTERVAL:-12h}"');
     expect(loop).toContain('next="${CERTBOT_RETRY_INTERVAL:-60s}"');
     // nginx starts with a placeholder certificate and reloads when the files change.
-    for (const script of ['30-shagram-tls-bootstrap.sh', '40-shagram-tls-reload.sh']) {
+    for (const script of ['25-shagram-optional-servers.sh', '30-shagram-tls-bootstrap.sh', '40-shagram-tls-reload.sh']) {
       const mount = mountOf(nginx, `/docker-entrypoint.d/${script}`);
       expect(mount.readOnly).toBe(true);
       const file = path.join(stackDir, mount.source as string);
@@ -115,7 +116,7 @@ describe('nginx/compose.yaml (the edge stack)', () => {
   });
 
   it('has shell hooks that parse', () => {
-    for (const file of ['entrypoint.d/30-shagram-tls-bootstrap.sh', 'entrypoint.d/40-shagram-tls-reload.sh', 'certbot/certbot-loop.sh', 'certbot/deploy-hook.sh']) {
+    for (const file of ['entrypoint.d/25-shagram-optional-servers.sh', 'entrypoint.d/30-shagram-tls-bootstrap.sh', 'entrypoint.d/40-shagram-tls-reload.sh', 'certbot/certbot-loop.sh', 'certbot/deploy-hook.sh']) {
       expect(() => execFileSync('sh', ['-n', path.join(stackDir, file)])).not.toThrow();
     }
   });

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { EDGE_ENVSUBST_FILTER, EDGE_VARIABLES, loopbackEdgeEnv } from '../edge-env';
-import { listTemplates, renderTemplate, templateVariables } from '../render-templates';
+import { listTemplates, renderTemplate, renderTemplateDir, templateRequires, templateVariables } from '../render-templates';
 
 const templateDir = path.join(__dirname, '..', 'templates');
 const env = loopbackEdgeEnv({
@@ -149,5 +151,64 @@ describe('edge templates', () => {
   it('include only files that the templates produce', () => {
     const produced = new Set(Object.keys(rendered).map((name) => path.join('conf.d', name)));
     for (const match of all.matchAll(/include (\S+);/g)) expect(produced.has(match[1] as string)).toBe(true);
+  });
+});
+
+describe('the optional Grafana server (GRAFANA_HOST)', () => {
+  const grafanaEnv = loopbackEdgeEnv({
+    httpPort: 8080, httpsPort: 8443, app: '127.0.0.1:3000', jenkins: '127.0.0.1:3001', registry: '127.0.0.1:3002', grafana: '127.0.0.1:3003',
+    tlsDir: '/tls', webroot: '/acme',
+    hosts: { chat: 'chat.shagram.test', jenkins: 'jenkins.shagram.test', registry: 'registry.shagram.test', grafana: 'grafana.shagram.test' },
+  });
+  const renderInto = (renderEnv: Record<string, string>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-edge-conf-'));
+    renderTemplateDir(templateDir, dir, renderEnv, EDGE_ENVSUBST_FILTER);
+    return dir;
+  };
+  const confFiles = (dir: string) => fs.readdirSync(dir).filter((name) => name.endsWith('.conf')).sort();
+
+  it('is the only template that requires a variable', () => {
+    const requiring = listTemplates(templateDir).filter((name) => templateRequires(fs.readFileSync(path.join(templateDir, name), 'utf8')).length > 0);
+    expect(requiring).toEqual(['grafana.conf.template']);
+    expect(templateRequires(fs.readFileSync(path.join(templateDir, 'grafana.conf.template'), 'utf8'))).toEqual(['GRAFANA_HOST']);
+  });
+
+  it('is rendered only when GRAFANA_HOST is set', () => {
+    expect(env.GRAFANA_HOST).toBe('');
+    expect(confFiles(renderInto(env))).not.toContain('grafana.conf');
+    expect(confFiles(renderInto(grafanaEnv))).toContain('grafana.conf');
+    expect(confFiles(renderInto(grafanaEnv)).filter((name) => name !== 'grafana.conf')).toEqual(confFiles(renderInto(env)));
+  });
+
+  it('proxies its name to Grafana through a variable (resolved per request), with the headers and the access log, and refuses /metrics', () => {
+    const text = fs.readFileSync(path.join(renderInto(grafanaEnv), 'grafana.conf'), 'utf8');
+    const grafana = server(text, 'grafana.shagram.test');
+    expect(grafana).toContain('listen 127.0.0.1:8443 ssl http2;');
+    expect(grafana).toContain('include conf.d/snippets/security-headers.inc;');
+    expect(grafana).toContain('include conf.d/snippets/access-log.inc;');
+    const root = location(grafana, '/');
+    expect(root).toContain('include conf.d/snippets/proxy-headers.inc;');
+    expect(root).toContain('set $shagram_grafana http://127.0.0.1:3003;');
+    expect(root).toMatch(/proxy_pass \$shagram_grafana;/);
+    expect(location(grafana, '~* ^/metrics')).toContain('return 403;');
+    expect(grafana).not.toMatch(/location (\^~ |= )?\/metrics/);
+    expect(text).not.toMatch(/\$\{[A-Z_]+\}/);
+  });
+
+  it('is removed in the container after rendering when GRAFANA_HOST is empty (entrypoint.d/25-shagram-optional-servers.sh), like renderTemplateDir', () => {
+    const hook = path.join(__dirname, '..', 'entrypoint.d', '25-shagram-optional-servers.sh');
+    expect(fs.statSync(hook).mode & 0o111).not.toBe(0);
+    for (const [renderEnv, grafanaHost] of [[env, ''], [grafanaEnv, 'grafana.shagram.test']] as const) {
+      // The image renders every template; the hook then removes what is not enabled.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-edge-conf-'));
+      for (const name of listTemplates(templateDir)) {
+        const output = path.join(dir, name.replace(/\.template$/, ''));
+        fs.mkdirSync(path.dirname(output), { recursive: true });
+        fs.writeFileSync(output, renderTemplate(fs.readFileSync(path.join(templateDir, name), 'utf8'), renderEnv, EDGE_ENVSUBST_FILTER));
+      }
+      expect(confFiles(dir)).toContain('grafana.conf');
+      execFileSync('sh', [hook], { env: { PATH: process.env.PATH ?? '', NGINX_ENVSUBST_OUTPUT_DIR: dir, GRAFANA_HOST: grafanaHost }, stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(confFiles(dir)).toEqual(confFiles(renderInto(renderEnv)));
+    }
   });
 });
