@@ -5,6 +5,7 @@ import type { ChatStore } from './db/chat-store';
 import type { FanOut } from './fanout/fan-out';
 import { createFanOut, EngineError, openStore } from './engines';
 import { TokenService } from './auth/tokens';
+import { Revocations } from './auth/revocation-service';
 import { Metrics } from './metrics';
 import { createLogger, type Logger } from './logger';
 import { createHttpApp } from './http/app';
@@ -48,13 +49,25 @@ export async function createShagramServer(
 ): Promise<ShagramServer> {
   const store = overrides.store ?? (await openStore(config));
   const fanOut = overrides.fanOut ?? (await createFanOut(config));
-  const tokens = new TokenService(config.jwtSecret, config.jwtTtlSeconds);
+  const revocations = new Revocations(
+    store,
+    { tokenTtlSeconds: config.jwtTtlSeconds, pollMs: config.revocationPollMs, maxTokens: config.revokedTokensMax },
+    logger,
+  );
+  try {
+    // Every unexpired revocation is in memory before the first request is answered.
+    await revocations.start();
+  } catch (error) {
+    await store.close();
+    throw new EngineError(`cannot read token revocations: ${(error as Error).message}`);
+  }
+  const tokens = new TokenService(config.jwtSecret, config.jwtTtlSeconds, revocations.list);
   const metrics = new Metrics();
   let draining = false;
   const isDraining = () => draining;
 
   const historyCache = new HistoryCache();
-  const app = createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache, fanOut });
+  const app = createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache, fanOut, revocations });
   // The cached default history page is answered before Express (see history-fast-path.ts).
   const fastHistory = historyFastPath(historyCache, SECURITY_HEADERS, metrics, logger);
   const server = http.createServer((req, res) => {
@@ -75,10 +88,12 @@ export async function createShagramServer(
     onDeliver: (messages) => historyCache.invalidate(new Set(messages.map((message) => message.room_id))),
     // Invalidations published while the fan-out was down were missed: start the cache afresh.
     onAvailability: () => historyCache.clear(),
+    revocations,
   });
   try {
     await fanOut.start(gateway.sink);
   } catch (error) {
+    await revocations.close();
     await store.close();
     throw new EngineError((error as Error).message);
   }
@@ -112,6 +127,7 @@ export async function createShagramServer(
         await stopped;
         clearTimeout(forced);
         await fanOut.close();
+        await revocations.close();
         await store.close();
       })()),
   };

@@ -46,6 +46,11 @@ export const loginSchema = z.object({
   password: z.string({ error: 'password is required' }).min(1, 'password is required').max(1024, 'wrong username or password'),
 });
 
+/** `DELETE /api/account`: the password again, as confirmation. */
+export const deleteAccountSchema = z.object({
+  password: z.string({ error: 'password is required' }).min(1, 'password is required').max(1024, 'wrong password'),
+});
+
 export const roomNameSchema = z
   .string({ error: 'name must be a string' })
   .regex(ROOM_NAME, 'room name must be 1-32 characters of a-z, 0-9, "_" or "-", starting with a letter or digit');
@@ -64,6 +69,20 @@ export const historyQuerySchema = z.object({
     .transform(Number)
     .refine((n) => n >= 1 && n <= 200, 'limit must be a whole number from 1 to 200')
     .optional(),
+});
+
+/** The default and the largest page of `GET /api/rooms`. */
+export const ROOMS_PAGE = { default: 50, max: 200 } as const;
+
+/** `GET /api/rooms?limit=&after=`: at most `limit` names after the room `after` (bytewise order). */
+export const roomsQuerySchema = z.object({
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, `limit must be a whole number from 1 to ${ROOMS_PAGE.max}`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= ROOMS_PAGE.max, `limit must be a whole number from 1 to ${ROOMS_PAGE.max}`)
+    .optional(),
+  after: z.string().regex(ROOM_NAME, 'after must be a room name').optional(),
 });
 
 /**

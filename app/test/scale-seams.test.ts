@@ -100,6 +100,8 @@ let bob: { username: string; token: string };
 const open: ChatClient[] = [];
 
 async function join(room: string, token: string, since?: number): Promise<ChatClient> {
+  // Joining never creates a room: each test's room is made here (a no-op for one that exists).
+  await store.createRoom(room);
   const client = await connect(t.wsUrl, room, { token, json: true, since });
   open.push(client);
   return client;
@@ -320,6 +322,7 @@ describe('losing the fan-out', () => {
     const parked = gate();
     store.holdRoomCheck = held.promise;
     store.roomCheckHeld = parked.open;
+    await store.createRoom('lost-while-joining');
     const status = refusedStatus(t.wsUrl, 'lost-while-joining', { token: alice.token, json: true });
     await parked.promise; // the upgrade passed the availability check and waits for its room
     fanOut.set(false);

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { WebSocket } from 'ws';
 import { connect, refusedStatus, type ChatClient } from './helpers/client';
 import { register, startServer, type TestServer } from './helpers/server';
@@ -6,6 +7,23 @@ let t: TestServer;
 let alice: { username: string; token: string };
 let bob: { username: string; token: string };
 const open: ChatClient[] = [];
+
+/** Sends a WebSocket upgrade request and reads the refusal (status and JSON body). */
+function upgradeRefusal(url: string): Promise<{ status: number | undefined; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, {
+      headers: { connection: 'Upgrade', upgrade: 'websocket', origin: 'http://chat.test', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
+    req.on('upgrade', () => reject(new Error('the upgrade was accepted')));
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+  });
+}
 
 async function join(room: string, token: string, options: { json?: boolean; since?: number } = {}): Promise<ChatClient> {
   const client = await connect(t.wsUrl, room, { token, ...options });
@@ -41,10 +59,19 @@ describe('upgrade checks (before any WebSocket exists)', () => {
     expect(await refusedStatus(`${t.wsUrl}/other`, 'x', { token: alice.token })).toBe(404);
   });
 
-  test('a valid room that does not exist yet is created on join', async () => {
-    await join('brand-new', alice.token);
-    const res = await fetch(`${t.url}/api/rooms`);
-    expect(((await res.json()) as { rooms: string[] }).rooms).toContain('brand-new');
+  test('joining a room that does not exist is refused with 404 and creates nothing; once created by POST it can be joined', async () => {
+    const refused = await upgradeRefusal(`${t.url}/ws/brand-new?token=${alice.token}`);
+    expect(refused).toEqual({ status: 404, body: { error: 'room not found; create it first (POST /api/rooms)' } });
+    expect(await refusedStatus(t.wsUrl, 'brand-new', { token: alice.token })).toBe(404);
+    expect(await t.server.store.roomExists('brand-new')).toBe(false);
+    const created = await fetch(`${t.url}/api/rooms`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'brand-new' }),
+    });
+    expect(created.status).toBe(201);
+    const client = await join('brand-new', alice.token);
+    expect(client.ws.readyState).toBe(client.ws.OPEN);
   });
 });
 
@@ -124,6 +151,7 @@ describe('JSON mode (shagram.json subprotocol)', () => {
   });
 
   test('since replays what was missed (oldest first), then goes live — nothing twice, nothing lost', async () => {
+    await t.server.store.createRoom('replay');
     const writer = await join('replay', alice.token, { json: true });
     const ids: number[] = [];
     for (let i = 0; i < 5; i++) {

@@ -1,31 +1,67 @@
+import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import type { RevocationList } from './revocation';
 
 const ISSUER = 'shagram';
 
-/** Signs and verifies access tokens: HS256 only, `sub` = username, `iss` = shagram, `iat`, `exp`. */
+/** What a valid access token says. */
+export interface TokenClaims {
+  /** `sub`: the account's username. */
+  username: string;
+  /** `jti`: the token's own id (tokens issued before revocation existed have none). */
+  jti: string | undefined;
+  /** `ep`: the account's token epoch when the token was issued (0 when absent). */
+  epoch: number;
+  /** `exp`: unix seconds. */
+  exp: number;
+}
+
+/**
+ * Signs and verifies access tokens: HS256 only, `sub` = username, `iss` = shagram, `iat`, `exp`, `jti` (a random
+ * id) and `ep` (the account's token epoch). A token that the {@link RevocationList} names is refused like an
+ * expired one: the check is in memory, so it costs no database query.
+ */
 export class TokenService {
   constructor(
     private readonly secret: string,
-    private readonly ttlSeconds: number,
+    readonly ttlSeconds: number,
+    private readonly revoked?: RevocationList,
   ) {}
 
-  /** Issues an access token for `username`. */
-  issue(username: string): string {
-    return jwt.sign({}, this.secret, { algorithm: 'HS256', subject: username, issuer: ISSUER, expiresIn: this.ttlSeconds });
+  /** Issues an access token for `username` at the account's token `epoch`. */
+  issue(username: string, epoch = 0): string {
+    return jwt.sign({ ep: epoch }, this.secret, {
+      algorithm: 'HS256',
+      subject: username,
+      issuer: ISSUER,
+      expiresIn: this.ttlSeconds,
+      jwtid: crypto.randomUUID(),
+    });
   }
 
   /**
-   * @returns the username of a valid token, or undefined for a missing, expired, tampered,
-   * unsigned (`alg: none`) or otherwise-signed (e.g. HS512) token.
+   * @returns the claims of a valid token, or undefined for a missing, expired, tampered, unsigned (`alg: none`),
+   * otherwise-signed (e.g. HS512) or revoked token.
    */
-  verify(token: string | undefined | null): string | undefined {
+  verifyClaims(token: string | undefined | null): TokenClaims | undefined {
     if (!token || token.length > 4096) return undefined;
+    let payload: string | jwt.JwtPayload;
     try {
-      const payload = jwt.verify(token, this.secret, { algorithms: ['HS256'], issuer: ISSUER });
-      if (typeof payload !== 'object' || typeof payload.sub !== 'string' || payload.sub === '') return undefined;
-      return payload.sub;
+      payload = jwt.verify(token, this.secret, { algorithms: ['HS256'], issuer: ISSUER });
     } catch {
       return undefined;
     }
+    if (typeof payload !== 'object' || typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.exp !== 'number') return undefined;
+    const epoch = payload.ep === undefined ? 0 : payload.ep;
+    if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 0) return undefined;
+    const jti = typeof payload.jti === 'string' && payload.jti !== '' ? payload.jti : undefined;
+    const claims: TokenClaims = { username: payload.sub, jti, epoch, exp: payload.exp };
+    if (this.revoked?.isRevoked(claims)) return undefined;
+    return claims;
+  }
+
+  /** @returns the username of a valid, unrevoked token (see {@link verifyClaims}), or undefined. */
+  verify(token: string | undefined | null): string | undefined {
+    return this.verifyClaims(token)?.username;
   }
 }

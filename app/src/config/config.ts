@@ -29,6 +29,14 @@ export interface Config {
   maxConnectionsPerIp: number;
   /** WebSocket connections this process accepts in all. */
   maxConnections: number;
+  /** Rooms one account may create per window (`POST /api/rooms`), on this process. */
+  roomCreateRate: Rate;
+  /** Most rooms one account may create in all. */
+  roomsPerAccount: number;
+  /** Milliseconds between reads of the token revocations other replicas made. */
+  revocationPollMs: number;
+  /** Most revoked token ids held in memory; past it a log-out revokes all of the account's tokens. */
+  revokedTokensMax: number;
   /** Folder of the static UI. */
   publicDir: string;
   /** Folder of the numbered SQL migrations (SQLite; PostgreSQL's twins are in its `postgres/` folder). */
@@ -201,6 +209,10 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnectionsPerIp: positiveInt(env, 'WS_MAX_CONNECTIONS_PER_IP', 50),
     // Well under a typical open-files limit (e.g. 20000): the database, logs and HTTP requests need descriptors too.
     maxConnections: positiveInt(env, 'WS_MAX_CONNECTIONS', 10000),
+    roomCreateRate: rate(env, 'ROOM_CREATE_RATE_LIMIT', '5/60'),
+    roomsPerAccount: positiveInt(env, 'ROOMS_PER_ACCOUNT', 20, 100_000),
+    revocationPollMs: positiveInt(env, 'REVOCATION_POLL_MS', 2000, 60_000),
+    revokedTokensMax: positiveInt(env, 'REVOKED_TOKENS_MAX', 100_000),
     publicDir: path.join(APP_ROOT, 'public'),
     migrationsDir: path.join(APP_ROOT, 'migrations'),
     databaseUrl,

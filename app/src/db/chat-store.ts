@@ -34,6 +34,24 @@ export interface UserRow {
   password_hash: string;
 }
 
+/** The password hash a deleted account keeps: no password matches it. */
+export const DELETED_PASSWORD_HASH = 'deleted';
+
+/** What {@link ChatStore.createRoomFor} did. */
+export type CreateRoomResult = 'created' | 'exists' | 'quota';
+
+/**
+ * A stored revocation: one token (`jti`), or every token of `username` whose epoch is below `min_epoch`.
+ * `expires_at` (unix seconds) is when the last token it names expires: after that it is useless and pruned.
+ */
+export interface RevocationRow {
+  id: number;
+  username: string;
+  jti: string | null;
+  min_epoch: number | null;
+  expires_at: number;
+}
+
 /**
  * Runs right after a batch is committed, with the ids the database gave it (in batch order) and, from
  * the PostgreSQL engine, `prev`: for each message the id of the message committed just before it in the
@@ -52,8 +70,34 @@ export interface ChatStore {
   /** Room names, sorted. */
   listRooms(): Promise<string[]>;
   roomExists(name: string): Promise<boolean>;
-  /** @returns true when the room was created, false when it already existed. */
+  /** @returns true when the room was created, false when it already existed. The room has no creator. */
   createRoom(name: string): Promise<boolean>;
+  /** Room names after `after` (bytewise), sorted, at most `limit`. */
+  listRoomsPage(after: string | undefined, limit: number): Promise<string[]>;
+  /**
+   * Creates a room on behalf of `createdBy`, unless that account already created `quota` rooms (checked and
+   * inserted atomically, so concurrent requests cannot pass the quota together).
+   */
+  createRoomFor(name: string, createdBy: string, quota: number): Promise<CreateRoomResult>;
+  /** The account's current token epoch; undefined for an unknown or deleted account. */
+  tokenEpoch(username: string): Promise<number | undefined>;
+  /** Records the revocation of one token (`jti`) of `username`, valid until `expiresAt` (unix seconds). */
+  revokeToken(username: string, jti: string, expiresAt: number): Promise<void>;
+  /**
+   * Raises the account's token epoch (every token issued before is revoked) and records it.
+   * @returns the new epoch, or undefined for an unknown or deleted account.
+   */
+  revokeAllTokens(username: string, expiresAt: number): Promise<number | undefined>;
+  /**
+   * Deletes an account: its password hash is wiped, `deleted_at` set, its epoch raised (recorded like
+   * {@link revokeAllTokens}). The row stays as a tombstone so the name is never given to someone else; its
+   * messages and rooms stay. @returns the new epoch, or undefined when there was no live account of that name.
+   */
+  deleteUser(username: string, expiresAt: number): Promise<number | undefined>;
+  /** Unexpired revocations (expires_at > `now`) with an id above `afterId` (and, PostgreSQL, the last minute's), by id. */
+  revocations(afterId: number, now: number): Promise<RevocationRow[]>;
+  /** Forgets revocations that expired at or before `now` (unix seconds). @returns how many. */
+  pruneRevocations(now: number): Promise<number>;
   /** Newest first: the last `limit` messages of a room, or those with an id below `before`. */
   history(room: string, limit: number, before?: number): Promise<StoredMessage[]>;
   /** Oldest first: messages of a room with an id above `since`, at most `limit`. */

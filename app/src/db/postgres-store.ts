@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import type { AfterCommit, ChatStore, NewMessage, StoredMessage, UserRow } from './chat-store';
+import { DELETED_PASSWORD_HASH, type AfterCommit, type ChatStore, type CreateRoomResult, type NewMessage, type RevocationRow, type StoredMessage, type UserRow } from './chat-store';
 import { readMigrations } from './migrations';
 import { migratePostgres } from './postgres-migrations';
 
@@ -103,6 +103,34 @@ const SQL = {
       'WITH ORDINALITY AS m(room_id, usr, body, created_at, ord) ORDER BY m.ord RETURNING id, room_id) ' +
       'SELECT ins.id, ins.room_id, (SELECT max(prior.id) FROM messages prior WHERE prior.room_id = ins.room_id) AS before FROM ins',
   },
+  roomsFirst: { name: 'shagram_rooms_first', text: 'SELECT name FROM rooms ORDER BY name LIMIT $1' },
+  roomsAfter: { name: 'shagram_rooms_after', text: 'SELECT name FROM rooms WHERE name > $1 ORDER BY name LIMIT $2' },
+  // Serialises the room creations of one account (released at COMMIT), so the count below cannot be passed by
+  // two concurrent requests. The two-key form keeps it apart from the per-room message order locks.
+  lockCreator: { name: 'shagram_lock_creator', text: "SELECT pg_advisory_xact_lock(hashtext('shagram'), hashtext('rooms-by:' || $1))" },
+  roomsCreatedBy: { name: 'shagram_rooms_created_by', text: 'SELECT count(*)::integer AS n FROM rooms WHERE created_by = $1' },
+  insertOwnedRoom: {
+    name: 'shagram_insert_owned_room',
+    text: 'INSERT INTO rooms(name, created_at, created_by) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
+  },
+  tokenEpoch: { name: 'shagram_token_epoch', text: 'SELECT token_epoch FROM users WHERE username = $1 AND deleted_at IS NULL' },
+  insertRevocation: { name: 'shagram_insert_revocation', text: 'INSERT INTO token_revocations(username, jti, min_epoch, expires_at) VALUES ($1, $2, $3, $4)' },
+  bumpEpoch: {
+    name: 'shagram_bump_epoch',
+    text: 'UPDATE users SET token_epoch = token_epoch + 1 WHERE username = $1 AND deleted_at IS NULL RETURNING token_epoch',
+  },
+  tombstone: {
+    name: 'shagram_tombstone',
+    text: 'UPDATE users SET password_hash = $1, deleted_at = $2, token_epoch = token_epoch + 1 WHERE username = $3 AND deleted_at IS NULL RETURNING token_epoch',
+  },
+  // Also the last minute's rows: an id drawn before, but committed after, one already read is not skipped.
+  revocations: {
+    name: 'shagram_revocations',
+    text:
+      'SELECT id, username, jti, min_epoch, expires_at FROM token_revocations ' +
+      "WHERE expires_at > $2 AND (id > $1 OR created_at > clock_timestamp() - interval '1 minute') ORDER BY id",
+  },
+  pruneRevocations: { name: 'shagram_prune_revocations', text: 'DELETE FROM token_revocations WHERE expires_at <= $1' },
   writable: { name: 'shagram_writable', text: "SELECT current_setting('transaction_read_only') = 'off' AS writable" },
 } as const;
 
@@ -180,6 +208,84 @@ export class PostgresStore implements ChatStore {
   async createRoom(name: string): Promise<boolean> {
     const result = await this.query(SQL.insertRoom, [name, new Date().toISOString()]);
     return result.rowCount === 1;
+  }
+
+  /** Room names after `after` (bytewise), sorted, at most `limit`. */
+  async listRoomsPage(after: string | undefined, limit: number): Promise<string[]> {
+    const result =
+      after === undefined
+        ? await this.query<{ name: string }>(SQL.roomsFirst, [limit])
+        : await this.query<{ name: string }>(SQL.roomsAfter, [after, limit]);
+    return result.rows.map((row) => row.name);
+  }
+
+  /** Creates a room for `createdBy` unless it exists or that account has created `quota` rooms (one transaction). */
+  async createRoomFor(name: string, createdBy: string, quota: number): Promise<CreateRoomResult> {
+    return this.transaction(async (client) => {
+      await client.query({ ...SQL.lockCreator, values: [createdBy] });
+      if ((await client.query({ ...SQL.roomExists, values: [name] })).rows.length > 0) return 'exists';
+      const count = await client.query<{ n: number }>({ ...SQL.roomsCreatedBy, values: [createdBy] });
+      if ((count.rows[0]?.n ?? 0) >= quota) return 'quota';
+      const inserted = await client.query({ ...SQL.insertOwnedRoom, values: [name, new Date().toISOString(), createdBy] });
+      return inserted.rowCount === 1 ? 'created' : 'exists';
+    });
+  }
+
+  /** The account's token epoch; undefined for an unknown or deleted account. */
+  async tokenEpoch(username: string): Promise<number | undefined> {
+    const result = await this.query<{ token_epoch: number }>(SQL.tokenEpoch, [username]);
+    return result.rows[0]?.token_epoch;
+  }
+
+  async revokeToken(username: string, jti: string, expiresAt: number): Promise<void> {
+    await this.query(SQL.insertRevocation, [username, jti, null, expiresAt]);
+  }
+
+  async revokeAllTokens(username: string, expiresAt: number): Promise<number | undefined> {
+    return this.transaction(async (client) => {
+      const bumped = await client.query<{ token_epoch: number }>({ ...SQL.bumpEpoch, values: [username] });
+      const epoch = bumped.rows[0]?.token_epoch;
+      if (epoch === undefined) return undefined;
+      await client.query({ ...SQL.insertRevocation, values: [username, null, epoch, expiresAt] });
+      return epoch;
+    });
+  }
+
+  async deleteUser(username: string, expiresAt: number): Promise<number | undefined> {
+    return this.transaction(async (client) => {
+      const row = await client.query<{ token_epoch: number }>({ ...SQL.tombstone, values: [DELETED_PASSWORD_HASH, new Date().toISOString(), username] });
+      const epoch = row.rows[0]?.token_epoch;
+      if (epoch === undefined) return undefined;
+      await client.query({ ...SQL.insertRevocation, values: [username, null, epoch, expiresAt] });
+      return epoch;
+    });
+  }
+
+  async revocations(afterId: number, now: number): Promise<RevocationRow[]> {
+    const result = await this.query<{ id: string; username: string; jti: string | null; min_epoch: number | null; expires_at: string }>(SQL.revocations, [
+      afterId,
+      now,
+    ]);
+    return result.rows.map((row) => ({ id: Number(row.id), username: row.username, jti: row.jti, min_epoch: row.min_epoch, expires_at: Number(row.expires_at) }));
+  }
+
+  async pruneRevocations(now: number): Promise<number> {
+    return (await this.query(SQL.pruneRevocations, [now])).rowCount ?? 0;
+  }
+
+  /** BEGIN; `work`; COMMIT — or ROLLBACK when it throws. */
+  private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   /** Newest first: the last `limit` messages of a room, or those with an id below `before`. */

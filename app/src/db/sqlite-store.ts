@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AfterCommit, ChatStore, NewMessage, StoredMessage, UserRow } from './chat-store';
+import { DELETED_PASSWORD_HASH, type AfterCommit, type ChatStore, type CreateRoomResult, type NewMessage, type RevocationRow, type StoredMessage, type UserRow } from './chat-store';
 
 /**
  * The embedded engine: every query prepared once on a better-sqlite3 handle. The work is
@@ -18,6 +18,15 @@ export class SqliteStore implements ChatStore {
   private readonly beforeStmt;
   private readonly sinceStmt;
   private readonly insertBatch;
+  private readonly roomsAfterStmt;
+  private readonly roomsFirstStmt;
+  private readonly createOwnedRoom;
+  private readonly epochStmt;
+  private readonly insertRevocationStmt;
+  private readonly revokeAll;
+  private readonly deleteAccount;
+  private readonly revocationsStmt;
+  private readonly pruneStmt;
 
   constructor(readonly db: Database.Database) {
     this.insertUserStmt = db.prepare('INSERT INTO users(username, username_key, password_hash, created_at) VALUES (?, ?, ?, ?)');
@@ -38,6 +47,43 @@ export class SqliteStore implements ChatStore {
     this.insertBatch = db.transaction((batch: readonly NewMessage[]) =>
       batch.map((message) => Number(this.insertMessageStmt.run(message.room, message.user, message.text, message.createdAt).lastInsertRowid)),
     );
+    this.roomsFirstStmt = db.prepare<[number], { name: string }>('SELECT name FROM rooms ORDER BY name LIMIT ?');
+    this.roomsAfterStmt = db.prepare<[string, number], { name: string }>('SELECT name FROM rooms WHERE name > ? ORDER BY name LIMIT ?');
+    const exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM rooms WHERE name = ?');
+    const createdBy = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM rooms WHERE created_by = ?');
+    const insertOwned = db.prepare('INSERT INTO rooms(name, created_at, created_by) VALUES (?, ?, ?)');
+    // One synchronous transaction: nothing else runs between the count and the insert.
+    this.createOwnedRoom = db.transaction((name: string, user: string, quota: number): CreateRoomResult => {
+      if (exists.get(name)) return 'exists';
+      if ((createdBy.get(user)?.n ?? 0) >= quota) return 'quota';
+      insertOwned.run(name, new Date().toISOString(), user);
+      return 'created';
+    });
+    this.epochStmt = db.prepare<[string], { token_epoch: number }>('SELECT token_epoch FROM users WHERE username = ? AND deleted_at IS NULL');
+    this.insertRevocationStmt = db.prepare('INSERT INTO token_revocations(username, jti, min_epoch, expires_at, created_at) VALUES (?, ?, ?, ?, ?)');
+    const bump = db.prepare<[string], { token_epoch: number }>(
+      'UPDATE users SET token_epoch = token_epoch + 1 WHERE username = ? AND deleted_at IS NULL RETURNING token_epoch',
+    );
+    this.revokeAll = db.transaction((username: string, expiresAt: number): number | undefined => {
+      const row = bump.get(username);
+      if (!row) return undefined;
+      this.insertRevocationStmt.run(username, null, row.token_epoch, expiresAt, new Date().toISOString());
+      return row.token_epoch;
+    });
+    const tombstone = db.prepare<[string, string, string], { token_epoch: number }>(
+      'UPDATE users SET password_hash = ?, deleted_at = ?, token_epoch = token_epoch + 1 WHERE username = ? AND deleted_at IS NULL RETURNING token_epoch',
+    );
+    this.deleteAccount = db.transaction((username: string, expiresAt: number): number | undefined => {
+      const now = new Date().toISOString();
+      const row = tombstone.get(DELETED_PASSWORD_HASH, now, username);
+      if (!row) return undefined;
+      this.insertRevocationStmt.run(username, null, row.token_epoch, expiresAt, now);
+      return row.token_epoch;
+    });
+    this.revocationsStmt = db.prepare<[number, number], RevocationRow>(
+      'SELECT id, username, jti, min_epoch, expires_at FROM token_revocations WHERE id > ? AND expires_at > ? ORDER BY id',
+    );
+    this.pruneStmt = db.prepare('DELETE FROM token_revocations WHERE expires_at <= ?');
   }
 
   /** Creates an account. @returns false when the name (case-insensitively) is taken. */
@@ -66,6 +112,42 @@ export class SqliteStore implements ChatStore {
   /** @returns true when the room was created, false when it already existed. */
   async createRoom(name: string): Promise<boolean> {
     return this.insertRoomStmt.run(name, new Date().toISOString()).changes === 1;
+  }
+
+  /** Room names after `after`, sorted, at most `limit`. */
+  async listRoomsPage(after: string | undefined, limit: number): Promise<string[]> {
+    const rows = after === undefined ? this.roomsFirstStmt.all(limit) : this.roomsAfterStmt.all(after, limit);
+    return rows.map((row) => row.name);
+  }
+
+  /** Creates a room for `createdBy` unless it exists or that account has created `quota` rooms. */
+  async createRoomFor(name: string, createdBy: string, quota: number): Promise<CreateRoomResult> {
+    return this.createOwnedRoom(name, createdBy, quota);
+  }
+
+  async tokenEpoch(username: string): Promise<number | undefined> {
+    return this.epochStmt.get(username)?.token_epoch;
+  }
+
+  async revokeToken(username: string, jti: string, expiresAt: number): Promise<void> {
+    this.insertRevocationStmt.run(username, jti, null, expiresAt, new Date().toISOString());
+  }
+
+  async revokeAllTokens(username: string, expiresAt: number): Promise<number | undefined> {
+    return this.revokeAll(username, expiresAt);
+  }
+
+  async deleteUser(username: string, expiresAt: number): Promise<number | undefined> {
+    return this.deleteAccount(username, expiresAt);
+  }
+
+  /** One process writes a SQLite file, so ids are committed in order: `id > afterId` misses nothing. */
+  async revocations(afterId: number, now: number): Promise<RevocationRow[]> {
+    return this.revocationsStmt.all(afterId, now);
+  }
+
+  async pruneRevocations(now: number): Promise<number> {
+    return this.pruneStmt.run(now).changes;
   }
 
   /** Newest first: the last `limit` messages, or those with an id below `before`. */

@@ -5,7 +5,8 @@ import type { ChatStore } from '../db/chat-store';
 import type { TokenService } from '../auth/tokens';
 import type { Metrics } from '../metrics';
 import type { Logger } from '../logger';
-import { authRoutes } from './auth-routes';
+import type { Revocations } from '../auth/revocation-service';
+import { accountRoutes, authRoutes } from './auth-routes';
 import { chatRoutes } from './chat-routes';
 import { errorHandler, notFound } from './errors';
 import type { HistoryCache } from './history-cache';
@@ -25,6 +26,8 @@ export interface HttpDeps {
   historyCache: HistoryCache;
   /** The fan-out's state: `/readyz` fails while it cannot deliver. */
   fanOut: Pick<FanOut, 'available' | 'kind'>;
+  /** Server-side token revocation (log-out, log-out everywhere, account deletion). */
+  revocations: Revocations;
 }
 
 /**
@@ -32,7 +35,7 @@ export interface HttpDeps {
  * styles and WebSocket), JSON bodies capped at 16 KiB, rate-limited auth, the API, ops endpoints
  * and the static UI. Every error leaves as `{error}` JSON.
  */
-export function createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache, fanOut }: HttpDeps): Express {
+export function createHttpApp({ config, store, tokens, metrics, logger, isDraining, historyCache, fanOut, revocations }: HttpDeps): Express {
   const app = express();
   // Case-sensitive routing, set before the first route: /METRICS or /API/AUTH/login must not reach the handlers
   // the edges guard under their exact spelling (nginx and the Ingress deny /metrics, rate-limit /api/auth/).
@@ -68,21 +71,19 @@ export function createHttpApp({ config, store, tokens, metrics, logger, isDraini
   });
 
   app.use(express.json({ limit: '16kb', strict: true }));
-  app.use(
-    '/api/auth',
-    noStore,
-    rateLimit({
-      windowMs: config.authRate.windowMs,
-      limit: config.authRate.count,
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      handler: (_req, res) => {
-        res.status(429).json({ error: 'too many requests, try again later' });
-      },
-    }),
-    authRoutes(store, tokens),
-  );
-  app.use('/api', chatRoutes(store, tokens, historyCache));
+  // One limiter (per client address) for everything that checks a password or a session.
+  const authLimit = rateLimit({
+    windowMs: config.authRate.windowMs,
+    limit: config.authRate.count,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, res) => {
+      res.status(429).json({ error: 'too many requests, try again later' });
+    },
+  });
+  app.use('/api/auth', noStore, authLimit, authRoutes(store, tokens, revocations));
+  app.use('/api/account', noStore, authLimit, accountRoutes(store, tokens, revocations));
+  app.use('/api', chatRoutes(store, tokens, historyCache, { rate: config.roomCreateRate, perAccount: config.roomsPerAccount }));
   app.use('/api', notFound);
 
   app.use(express.static(config.publicDir, { index: 'index.html', maxAge: '1h' }));

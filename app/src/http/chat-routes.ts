@@ -1,7 +1,9 @@
 import { Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import type { ChatStore } from '../db/chat-store';
 import type { TokenService } from '../auth/tokens';
-import { createRoomSchema, firstIssue, historyQuerySchema, ROOM_NAME } from '../validation';
+import type { Rate } from '../config/rate';
+import { createRoomSchema, firstIssue, historyQuerySchema, ROOM_NAME, ROOMS_PAGE, roomsQuerySchema } from '../validation';
 import { HttpError } from './errors';
 import { requireUser } from './auth-routes';
 import { noStore } from './no-store';
@@ -9,23 +11,60 @@ import type { HistoryCache } from './history-cache';
 
 const DEFAULT_HISTORY = 50;
 
+/** The limits on room creation. */
+export interface RoomLimits {
+  /** Creations per account per window (on this process). */
+  rate: Rate;
+  /** Rooms one account may create in all (every replica: counted in the database). */
+  perAccount: number;
+}
+
 /** `/api/me`, `/api/rooms` and `/api/messages/:room`. */
-export function chatRoutes(store: ChatStore, tokens: TokenService, cache: HistoryCache): Router {
+export function chatRoutes(store: ChatStore, tokens: TokenService, cache: HistoryCache, limits: RoomLimits): Router {
   const router = Router({ caseSensitive: true });
   const auth = requireUser(tokens);
+  // Keyed by account (it runs after `auth`), so neither one token nor many addresses get past it. Only rooms
+  // actually created count (a refused request — invalid name, taken, over quota — gives its slot back).
+  const seconds = limits.rate.windowMs / 1000;
+  const roomRate = rateLimit({
+    windowMs: limits.rate.windowMs,
+    limit: limits.rate.count,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => `account:${res.locals.username as string}`,
+    skipFailedRequests: true,
+    handler: (_req, res) => {
+      res.status(429).json({
+        error: `room creation rate limit reached: an account may create ${limits.rate.count} rooms per ${seconds} s, try again later`,
+        limit: 'ROOM_CREATE_RATE_LIMIT',
+      });
+    },
+  });
 
   router.get('/me', noStore, auth, (_req, res) => {
     res.json({ username: res.locals.username });
   });
 
-  router.get('/rooms', async (_req, res) => {
-    res.json({ rooms: await store.listRooms() });
+  // A page of names in bytewise order; `next` is the `after` of the following page (null on the last one).
+  router.get('/rooms', async (req, res) => {
+    const query = roomsQuerySchema.safeParse({ limit: single(req.query.limit), after: single(req.query.after) });
+    if (!query.success) throw new HttpError(400, firstIssue(query.error));
+    const limit = query.data.limit ?? ROOMS_PAGE.default;
+    const names = await store.listRoomsPage(query.data.after, limit + 1);
+    const more = names.length > limit;
+    const rooms = more ? names.slice(0, limit) : names;
+    res.json({ rooms, has_more: more, next: more ? rooms[rooms.length - 1] : null });
   });
 
-  router.post('/rooms', auth, async (req, res) => {
+  router.post('/rooms', auth, roomRate, async (req, res) => {
     const parsed = createRoomSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError(400, firstIssue(parsed.error));
-    if (!(await store.createRoom(parsed.data.name))) throw new HttpError(409, 'room already exists');
+    const result = await store.createRoomFor(parsed.data.name, res.locals.username as string, limits.perAccount);
+    if (result === 'exists') throw new HttpError(409, 'room already exists');
+    if (result === 'quota') {
+      res.status(403).json({ error: `room quota reached: an account may create at most ${limits.perAccount} rooms`, limit: 'ROOMS_PER_ACCOUNT' });
+      return;
+    }
     res.status(201).json({ name: parsed.data.name });
   });
 

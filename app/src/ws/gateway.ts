@@ -5,7 +5,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config/config';
 import type { ChatStore, StoredMessage } from '../db/chat-store';
 import type { FanOut, FanOutSink } from '../fanout/fan-out';
-import type { TokenService } from '../auth/tokens';
+import type { TokenClaims, TokenService } from '../auth/tokens';
+import type { Revocations } from '../auth/revocation-service';
 import type { Metrics } from '../metrics';
 import type { Logger } from '../logger';
 import { decideUpgrade } from './upgrade-policy';
@@ -34,12 +35,22 @@ export interface GatewayDeps {
   onDeliver?: (messages: readonly StoredMessage[]) => void;
   /** Called when the fan-out is lost (`false`) or back (`true`). */
   onAvailability?: (up: boolean) => void;
+  /** Server-side token revocation: a revoked session's sockets are closed with {@link CLOSE_SESSION_REVOKED}. */
+  revocations?: Revocations;
 }
 
 /** Close code for sockets closed because the fan-out was lost: "service restart, try again". */
 export const CLOSE_FANOUT_LOST = 1012;
 /** Close code for a socket whose `since` replay could not be read (the database was unavailable). */
 export const CLOSE_REPLAY_FAILED = 1011;
+/**
+ * Close code for a socket whose token was revoked (log-out, log-out everywhere, account deletion), on any replica:
+ * the client must not reconnect with that token.
+ */
+export const CLOSE_SESSION_REVOKED = 4001;
+
+/** An upgrade to a room that does not exist: rooms are created only by `POST /api/rooms`. */
+class RoomNotFound extends Error {}
 
 /** Why an upgrade was refused before any WebSocket existed, by the status `decideUpgrade` answered. */
 const DECISION_REASONS: Record<number, string> = { 400: 'bad_request', 401: 'unauthorized', 403: 'origin', 404: 'not_found' };
@@ -65,6 +76,8 @@ export class ChatGateway {
   readonly sink: FanOutSink;
   /** Rooms known to exist (rooms are never deleted), so a join usually needs no query. */
   private readonly knownRooms = new Set<string>();
+  /** The token each socket was opened with, to close the right ones when tokens are revoked. */
+  private readonly tokenOf = new WeakMap<WebSocket, TokenClaims>();
   private readonly wss: WebSocketServer;
   private readonly allowedOrigins: ReadonlySet<string>;
   private readonly heartbeat: NodeJS.Timeout;
@@ -100,10 +113,19 @@ export class ChatGateway {
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
       clientTracking: false,
+      // Only ever shagram.json: a `shagram.bearer.<token>` offered beside it is never echoed back.
       handleProtocols: (protocols) => (protocols.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : false),
     });
     this.heartbeat = setInterval(() => this.ping(), deps.config.heartbeatMs);
     this.heartbeat.unref();
+    const revoked = deps.revocations?.list;
+    deps.revocations?.onRevoke((revocation) => {
+      const closed = this.hub.closeUser(revocation.username, CLOSE_SESSION_REVOKED, 'session revoked', (peer) => {
+        const token = this.tokenOf.get(peer.socket);
+        return token === undefined || revoked!.isRevoked(token);
+      });
+      if (closed > 0) deps.logger.info({ user: revocation.username, sockets: closed }, 'closed the sockets of revoked tokens');
+    });
   }
 
   /** Takes over `upgrade` events of an HTTP server. */
@@ -121,8 +143,11 @@ export class ChatGateway {
     socket.on('error', () => socket.destroy());
     if (this.deps.isDraining()) return this.refuse(socket, 'draining', 503, 'server is shutting down');
     if (!this.deps.fanOut.available) return this.refuse(socket, 'fanout_unavailable', 503, 'message delivery is interrupted, try again shortly');
-    const decision = decideUpgrade(req.url, req.headers.origin, this.deps.tokens, this.allowedOrigins);
+    const decision = decideUpgrade(req.url, req.headers.origin, this.deps.tokens, this.allowedOrigins, req.headers['sec-websocket-protocol']);
     if (!decision.ok) return this.refuse(socket, DECISION_REASONS[decision.status] ?? 'bad_request', decision.status, decision.message);
+    // The token's id and epoch, so that revoking it closes this socket (decideUpgrade has checked it).
+    const token = this.deps.tokens.verifyClaims(new URL(req.url ?? '', 'http://localhost').searchParams.get('token'));
+    if (!token) return this.refuse(socket, 'unauthorized', 401, 'a valid token is required');
     // The slot is taken now, before anything asynchronous, so concurrent upgrades cannot all pass the caps;
     // it is given back when the TCP socket closes, whichever way it ends (refused below, handshake failed,
     // closed by either side, terminated).
@@ -138,8 +163,11 @@ export class ChatGateway {
         // Checked again: the fan-out may have been lost while the room was checked, after its sockets were
         // closed. A peer joined now would miss what is published until it is back, with nothing to tell it.
         if (!this.deps.fanOut.available) return this.refuse(socket, 'fanout_unavailable', 503, 'message delivery is interrupted, try again shortly');
+        // Revoked while the room was checked: refused like any revoked token.
+        if (this.deps.revocations?.list.isRevoked(token)) return this.refuse(socket, 'unauthorized', 401, 'a valid token is required');
         // handleUpgrade calls back synchronously: nothing can run between the checks above and the join.
         this.wss.handleUpgrade(req, socket, head, (ws) => {
+          this.tokenOf.set(ws, token);
           this.connect(ws, decision.room, decision.user, decision.since, admission.bucket).catch((error: unknown) => {
             // The replay could not be read. Nothing was sent on this socket (neither the replay nor the live
             // messages held meanwhile), so the client's next `since` is still exact: it reconnects.
@@ -149,16 +177,20 @@ export class ChatGateway {
         });
       },
       (error: unknown) => {
+        if (error instanceof RoomNotFound) return this.refuse(socket, 'not_found', 404, 'room not found; create it first (POST /api/rooms)');
         this.deps.logger.error({ err: error, room: decision.room }, 'could not check the room of an upgrade');
         this.refuse(socket, 'database_unavailable', 503, 'the database is unavailable, try again shortly');
       },
     );
   }
 
-  /** Creates a valid room that does not exist yet (rooms are never deleted, so existence is cached). */
+  /**
+   * Rejects with RoomNotFound for a room that does not exist: joining never creates a room (only `POST /api/rooms`
+   * does, under its rate limit and quota). Rooms are never deleted, so existence is cached.
+   */
   private async ensureRoom(room: string): Promise<void> {
     if (this.knownRooms.has(room)) return;
-    if (!(await this.deps.store.roomExists(room))) await this.deps.store.createRoom(room);
+    if (!(await this.deps.store.roomExists(room))) throw new RoomNotFound(room);
     this.knownRooms.add(room);
   }
 

@@ -85,6 +85,16 @@ export class Hub {
     this.lastLive.clear();
   }
 
+  /**
+   * Closes `user`'s sockets on this replica (those `only` picks, all by default) with `code` and `reason`.
+   * @returns how many were closed.
+   */
+  closeUser(user: string, code: number, reason: string, only: (peer: Peer) => boolean = () => true): number {
+    const doomed = [...this.peers()].filter((peer) => peer.user === user && only(peer));
+    for (const peer of doomed) peer.socket.close(code, reason);
+    return doomed.length;
+  }
+
   /** Rooms with at least one peer here. */
   roomNames(): string[] {
     return [...this.rooms.keys()];
