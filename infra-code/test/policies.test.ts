@@ -1,7 +1,7 @@
 /** The policy pack's checks, on passing and failing inputs. */
 import type { ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
-import { policies } from './policies';
-import { bootDiskTooSmall, plaintextSecretOutputs, sshOpenToWorld } from './rules';
+import { policies } from '../policy/policies';
+import { bootDiskTooSmall, plaintextSecretOutputs, sshOpenToWorld } from '../policy/rules';
 import { ingressRules } from '../plan/security-rules';
 
 describe('no SSH open to the world', () => {

@@ -1,4 +1,4 @@
-import { DevCertError, parseDevCertArgs, planDevCerts, serverExtensions } from './dev-certs-plan';
+import { DevCertError, parseDevCertArgs, planDevCerts, serverExtensions } from '../src/dev-certs-plan';
 
 describe('dev-certs plan', () => {
   it('parses options and defaults the names from the environment', () => {
