@@ -3,7 +3,11 @@
  * the tests pin what each account may do, what the bucket is created with and in which order, and which outputs
  * are secrets.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
+import { parse as parseYaml } from 'yaml';
+import { parsePlatformKind } from '../k8s/config';
 import { parseBootstrapConfig } from '../bootstrap/config';
 import { DEPLOYER, STATE, authorizedKeyJson, bucketNameProblem, defaultStateBucket, stateBackendUrl } from '../bootstrap/plan';
 import { createBootstrap } from '../bootstrap/program';
@@ -18,6 +22,12 @@ describe('bootstrap configuration and plan (pure)', () => {
     expect(parseBootstrapConfig({ 'yandex:folderId': FOLDER })).toEqual({ folderId: FOLDER, stateBucket: `shagram-state-${FOLDER}` });
     expect(parseBootstrapConfig({ 'yandex:folderId': FOLDER, 'shagram:stateBucket': 'team-state' }).stateBucket).toBe('team-state');
     expect(() => parseBootstrapConfig({ 'yandex:folderId': FOLDER, 'shagram:stateBucket': 'Team_State' })).toThrow(/^shagram:stateBucket: "Team_State" may hold only lowercase/);
+  });
+
+  test('stacks/Pulumi.bootstrap.yaml selects this program and parses', () => {
+    const file = parseYaml(readFileSync(resolve(__dirname, '../../stacks/Pulumi.bootstrap.yaml'), 'utf8')) as { config: Record<string, string> };
+    expect(parsePlatformKind(file.config)).toBe('bootstrap');
+    expect(parseBootstrapConfig(file.config).stateBucket).toBe('shagram-state-b1g00000000000000000');
   });
 
   test.each([

@@ -13,9 +13,12 @@ export interface Command {
   cwd?: string;
 }
 
-/** A command as one readable line (values from `stdin` never appear). Pure. */
+/** Environment variables whose values a printed command hides. */
+const SECRET_NAME = /SECRET|PASSWORD|PASSPHRASE|TOKEN|PRIVATE/;
+
+/** A command as one readable line (values from `stdin` and of secret-named variables never appear). Pure. */
 export function describe(step: Command): string {
-  const env = Object.keys(step.env ?? {}).map((name) => `${name}=${step.env?.[name]} `).join('');
+  const env = Object.keys(step.env ?? {}).map((name) => `${name}=${SECRET_NAME.test(name) ? '***' : step.env?.[name]} `).join('');
   return `${env}${[step.command, ...step.args].join(' ')}`;
 }
 

@@ -5,6 +5,8 @@ import { CiError } from './cli';
 export interface SmokeTargets {
   healthUrl: string;
   registerUrl: string;
+  /** POST here creates a room (joining a room that does not exist is refused). */
+  roomsUrl: string;
   /** `Origin` header for the WebSocket upgrade (must be in the server's WS_ALLOWED_ORIGINS). */
   origin: string;
   /** WebSocket URL of a room, token included. */
@@ -25,6 +27,7 @@ export function smokeTargets(baseUrl: string, origin?: string): SmokeTargets {
   return {
     healthUrl: `${base}/healthz`,
     registerUrl: `${base}/api/auth/register`,
+    roomsUrl: `${base}/api/rooms`,
     origin: origin ?? url.origin,
     wsUrl: (room, token) => `${wsBase}/ws/${encodeURIComponent(room)}?token=${encodeURIComponent(token)}`,
   };

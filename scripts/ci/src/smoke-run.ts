@@ -52,6 +52,19 @@ async function register(url: string, identity: SmokeIdentity, timeoutMs: number)
   return body.access_token;
 }
 
+/** Makes sure the room exists: 201 (created now) and 409 (there already) both do. */
+async function ensureRoom(url: string, room: string, token: string, timeoutMs: number): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ name: room }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (res.status === 201 || res.status === 409) return;
+  const body = (await res.json().catch(() => ({}))) as { error?: string };
+  throw new CiError(`POST ${url} {"name":"${room}"} answered ${res.status}${body.error ? ` (${body.error})` : ''}, expected 201 or 409`);
+}
+
 /** Connects, sends {"text"}, resolves when the server echoes `user: text` back to us. */
 function roundTrip(wsUrl: string, origin: string, identity: SmokeIdentity, timeoutMs: number): Promise<void> {
   const shown = wsUrl.replace(/token=[^&]*/, 'token=…');
@@ -86,5 +99,7 @@ export async function runSmoke(options: SmokeOptions): Promise<void> {
   const identity = options.identity ?? smokeIdentity();
   await waitHealthy(targets.healthUrl, options.healthAttempts ?? 30, options.intervalMs ?? 2000, timeoutMs);
   const token = await register(targets.registerUrl, identity, timeoutMs);
-  await roundTrip(targets.wsUrl(options.room ?? 'smoke', token), targets.origin, identity, timeoutMs);
+  const room = options.room ?? 'smoke';
+  await ensureRoom(targets.roomsUrl, room, token, timeoutMs);
+  await roundTrip(targets.wsUrl(room, token), targets.origin, identity, timeoutMs);
 }

@@ -89,6 +89,7 @@ describe('smoke plan', () => {
     const targets = smokeTargets('https://chat.example.com/');
     expect(targets.healthUrl).toBe('https://chat.example.com/healthz');
     expect(targets.registerUrl).toBe('https://chat.example.com/api/auth/register');
+    expect(targets.roomsUrl).toBe('https://chat.example.com/api/rooms');
     expect(targets.origin).toBe('https://chat.example.com');
     expect(targets.wsUrl('smoke', 'a.b+c')).toBe('wss://chat.example.com/ws/smoke?token=a.b%2Bc');
     expect(smokeTargets('http://127.0.0.1:8080', 'http://chat.test').wsUrl('r', 't')).toBe('ws://127.0.0.1:8080/ws/r?token=t');
