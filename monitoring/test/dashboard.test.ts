@@ -119,6 +119,7 @@ describe('Grafana dashboard monitoring/grafana/dashboards/shagram.json', () => {
       'shagram_http_request_duration_seconds_bucket',
       'shagram_http_request_duration_seconds_count',
       'shagram_ws_frames_rejected_total',
+      'shagram_ws_upgrades_refused_total',
       'shagram_ws_duplicates_skipped_total',
       'shagram_delivery_gaps_total',
       'node_cpu_seconds_total',

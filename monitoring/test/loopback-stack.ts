@@ -138,3 +138,40 @@ export async function pollUntil<T>(what: string, timeoutMs: number, check: () =>
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** A running exporter: its host:port. */
+export interface LoopbackExporter {
+  address: string;
+  daemon: Daemon;
+  stop(): Promise<void>;
+}
+
+/** Debian's node-exporter on a free loopback port, with its textfile collector reading `textfileDir`. */
+export async function startNodeExporter(textfileDir: string, timeoutMs = 20_000): Promise<LoopbackExporter> {
+  const port = await freePort();
+  const daemon = startDaemon('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`, `--collector.textfile.directory=${textfileDir}`, '--log.level=warn']);
+  await waitForPorts('node-exporter', [daemon], [port], timeoutMs);
+  return { address: `127.0.0.1:${port}`, daemon, stop: () => daemon.stop() };
+}
+
+/** Debian's blackbox exporter on a free loopback port with the stack's module file. */
+export async function startBlackboxExporter(configFile: string, timeoutMs = 20_000): Promise<LoopbackExporter> {
+  const port = await freePort();
+  const daemon = startDaemon('prometheus-blackbox-exporter', [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
+  await waitForPorts('blackbox exporter', [daemon], [port], timeoutMs);
+  return { address: `127.0.0.1:${port}`, daemon, stop: () => daemon.stop() };
+}
+
+/** An HTTPS server on loopback whose self-signed certificate (openssl) for `localhost` expires in `days` days. */
+export async function startTlsServer(dir: string, days: number): Promise<{ port: number; notAfter: Date; close(): Promise<void> }> {
+  const { execFileSync } = await import('node:child_process');
+  const https = await import('node:https');
+  const key = path.join(dir, 'tls-key.pem');
+  const cert = path.join(dir, 'tls-cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', String(days), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  const notAfter = new Date(execFileSync('openssl', ['x509', '-noout', '-enddate', '-in', cert]).toString().replace(/^notAfter=/, '').trim());
+  const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return { port, notAfter, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
