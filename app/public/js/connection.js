@@ -4,6 +4,8 @@
 import { backoffDelay } from './backoff.js';
 
 export const SUBPROTOCOL = 'shagram.json';
+/** The access token travels as a second subprotocol, `shagram.bearer.<token>`, never in the URL. */
+export const BEARER_PREFIX = 'shagram.bearer.';
 
 /**
  * `open` carries the `since` the connection asked for (the largest id shown when it connected).
@@ -21,16 +23,26 @@ export const SUBPROTOCOL = 'shagram.json';
  */
 
 /**
- * The WebSocket URL of a room on this page's own origin.
+ * The WebSocket URL of a room on this page's own origin. It holds no token (see {@link roomProtocols}),
+ * so the token stays out of access logs and of the browser's console messages.
  * @param {string} room
- * @param {string} token
  * @param {number} since
  * @param {{ protocol: string, host: string }} [where]
  * @returns {string}
  */
-export function roomUrl(room, token, since, where = location) {
+export function roomUrl(room, since, where = location) {
   const scheme = where.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${where.host}/ws/${encodeURIComponent(room)}?token=${encodeURIComponent(token)}&since=${since}`;
+  return `${scheme}//${where.host}/ws/${encodeURIComponent(room)}?since=${since}`;
+}
+
+/**
+ * The subprotocols to offer: `shagram.json`, which the server selects, and the token as `shagram.bearer.<token>`,
+ * which it reads from the request header and never selects.
+ * @param {string} token
+ * @returns {string[]}
+ */
+export function roomProtocols(token) {
+  return [SUBPROTOCOL, BEARER_PREFIX + token];
 }
 
 export class RoomConnection {
@@ -56,7 +68,7 @@ export class RoomConnection {
     this.timer = null;
     this.options.onState({ state: 'connecting' });
     const since = this.options.lastId();
-    const ws = new WebSocket(roomUrl(this.options.room, this.options.token(), since), SUBPROTOCOL);
+    const ws = new WebSocket(roomUrl(this.options.room, since), roomProtocols(this.options.token()));
     this.ws = ws;
     let opened = false;
     ws.addEventListener('open', () => {

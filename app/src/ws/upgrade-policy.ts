@@ -1,5 +1,6 @@
 import type { TokenService } from '../auth/tokens';
 import { ROOM_NAME } from '../validation';
+import { readProtocolOffer } from './bearer';
 
 /** What to do with a WebSocket upgrade request. */
 export type UpgradeDecision =
@@ -8,14 +9,17 @@ export type UpgradeDecision =
 
 /**
  * Decides an upgrade before any WebSocket exists: the path must be `/ws/<room>` with a valid
- * room name, `token` a valid access token (else 401), `Origin` one of the allowed origins
- * (else 403), and `since`, if given, a non-negative message id.
+ * room name, the access token valid (else 401), `Origin` one of the allowed origins
+ * (else 403), and `since`, if given, a non-negative message id. The token is the `shagram.bearer.<token>`
+ * subprotocol offered in `protocolHeader` (Sec-WebSocket-Protocol; see bearer.ts), else the `token` query
+ * parameter; a bearer offer without `shagram.json`, or with two bearers, is a 400.
  */
 export function decideUpgrade(
   rawUrl: string | undefined,
   origin: string | undefined,
   tokens: TokenService,
   allowedOrigins: ReadonlySet<string>,
+  protocolHeader?: string,
 ): UpgradeDecision {
   let url: URL;
   try {
@@ -33,7 +37,9 @@ export function decideUpgrade(
   }
   if (!ROOM_NAME.test(room)) return { ok: false, status: 400, message: 'invalid room name' };
 
-  const user = tokens.verify(url.searchParams.get('token'));
+  const offer = readProtocolOffer(protocolHeader);
+  if (!offer.ok) return { ok: false, status: 400, message: offer.message };
+  const user = tokens.verify(offer.token ?? url.searchParams.get('token'));
   if (!user) return { ok: false, status: 401, message: 'a valid token is required' };
   if (!origin || !allowedOrigins.has(origin)) return { ok: false, status: 403, message: 'origin not allowed' };
 
@@ -44,4 +50,18 @@ export function decideUpgrade(
     since = Number(sinceRaw);
   }
   return { ok: true, room, user, since };
+}
+
+/**
+ * The access token an upgrade presents: the `shagram.bearer.<token>` subprotocol, else the `token` query
+ * parameter (the same choice {@link decideUpgrade} makes), or undefined.
+ */
+export function presentedToken(rawUrl: string | undefined, protocolHeader: string | undefined): string | undefined {
+  const offer = readProtocolOffer(protocolHeader);
+  if (offer.ok && offer.token !== undefined) return offer.token;
+  try {
+    return new URL(rawUrl ?? '', 'http://localhost').searchParams.get('token') ?? undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -228,7 +228,7 @@ test('after a server restart the page reconnects and shows what it missed exactl
     await client.close();
   }
   // While the server was down Chromium logs the refused attempts itself; nothing else may appear.
-  expectClean(alice, [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/general\?token=[^']+' failed: /, /ERR_CONNECTION_REFUSED/]);
+  expectClean(alice, [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/general\?since=\d+' failed: /, /ERR_CONNECTION_REFUSED/]);
   const refused = alice.problems.network.length;
   expect(refused).toBeGreaterThanOrEqual(1);
 });
@@ -258,7 +258,7 @@ test('a page away while more than the 500-message replay was said catches up thr
   } finally {
     await client.close();
   }
-  expectClean(alice, [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/general\?token=[^']+' failed: /, /ERR_CONNECTION_REFUSED/]);
+  expectClean(alice, [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/general\?since=\d+' failed: /, /ERR_CONNECTION_REFUSED/]);
 });
 
 test('"Load older messages" reads the room back page by page to its first message, keeping the reader\'s place', async () => {
@@ -290,7 +290,7 @@ test('"Load older messages" reads the room back page by page to its first messag
   }
   await expect(older.isVisible()).resolves.toBe(false);
   await expect(shownTexts(alice.page)).resolves.toEqual(expected);
-  expectClean(alice, [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/general\?token=[^']+' failed: /, /ERR_CONNECTION_REFUSED/]);
+  expectClean(alice, [/^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/general\?since=\d+' failed: /, /ERR_CONNECTION_REFUSED/]);
 });
 
 /** Every message text of a room, oldest first, read through the API page by page. */
