@@ -1,7 +1,7 @@
 /** The log format: pino-pretty's readable lines on a development terminal, JSON everywhere else. */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { chooseLogFormat } from '../src/logger';
 
 const run = promisify(execFile);
@@ -39,7 +39,7 @@ describe('createLogger writes what the format says', () => {
 
   test("pretty: pino-pretty's readable line, credentials still redacted", async () => {
     const raw = await logFrom("createLogger('info', undefined, 'pretty').info({ token: 'secret-token-value' }, 'hello pretty');");
-    const out = raw.replace(/\x1b\[[0-9;]*m/g, ''); // colours, should the environment force them
+    const out = stripVTControlCharacters(raw); // colours, should the environment force them
     expect(out).toMatch(/\[\d\d:\d\d:\d\d\.\d{3}\] INFO: hello pretty/);
     expect(out).toContain('token: "[redacted]"');
     expect(out).not.toContain('secret-token-value');
