@@ -40,7 +40,7 @@ async function runTarget(name: TargetName, options: BenchOptions, workDir: strin
   const reason = skipReason(name);
   if (reason) throw new TargetSkipped(reason);
   log(`== ${name}: starting`);
-  const target = await startTarget(name, workDir, options.shagramEntry, options.shagramNodeArgs);
+  const target = await startTarget(name, workDir, options.shagramEntry, options.shagramNodeArgs, Math.max(options.rooms, options.scaleRooms));
   try {
     // Scale first, on the fresh process, so its RSS baseline is clean.
     for (const workload of ['scale', 'fanout', 'history'] as const) {

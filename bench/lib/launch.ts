@@ -22,6 +22,9 @@ export const SHAGRAM_BENCH_ENV = {
   WS_MAX_CONNECTIONS_PER_ACCOUNT: '1000000',
   WS_MAX_CONNECTIONS_PER_IP: '1000000',
   WS_MAX_CONNECTIONS: '1000000',
+  // The bench creates its rooms (up to --scale-rooms) with one account, up front.
+  ROOM_CREATE_RATE_LIMIT: '1000000/1',
+  ROOMS_PER_ACCOUNT: '100000',
   WS_ALLOWED_ORIGINS: BENCH_ORIGIN,
 } as const;
 

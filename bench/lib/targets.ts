@@ -10,6 +10,7 @@ import { BENCH_ORIGIN, type ClientSpec } from './client-spec';
 import { planLaunch, planReplicaLaunch, type Launch, type SingleTargetName } from './launch';
 import type { TargetName } from './options';
 import { childrenNamed, readAllStats } from './procfs';
+import { roomName } from './plan';
 import { missingPrerequisite, REPLICA_COUNT, REPLICA_TARGET, TargetSkipped } from './replicas';
 
 /** A service a multi-replica target depends on; its CPU is read with its direct children's. */
@@ -54,7 +55,7 @@ async function waitReady(child: ChildProcess, url: string, stderr: () => string)
   throw new Error(`not ready at ${url} within ${READY_TIMEOUT_MS} ms: ${stderr()}`);
 }
 
-async function registerUsers(port: number, count: number): Promise<string[]> {
+async function registerUsers(port: number, count: number, rooms: number): Promise<string[]> {
   const register = async (i: number): Promise<string> => {
     const res = await fetch(`http://127.0.0.1:${port}/api/auth/register`, {
       method: 'POST',
@@ -64,7 +65,17 @@ async function registerUsers(port: number, count: number): Promise<string[]> {
     if (res.status !== 201) throw new Error(`registering bench${i} answered ${res.status}: ${await res.text()}`);
     return ((await res.json()) as { access_token: string }).access_token;
   };
-  return Promise.all(Array.from({ length: count }, (_, i) => register(i)));
+  const tokens = await Promise.all(Array.from({ length: count }, (_, i) => register(i)));
+  // Joining never creates a room: the bench's rooms are made here (the bench server lifts the room limits).
+  for (let i = 0; i < rooms; i++) {
+    const res = await fetch(`http://127.0.0.1:${port}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[0]!}` },
+      body: JSON.stringify({ name: roomName(i) }),
+    });
+    if (res.status !== 201 && res.status !== 409) throw new Error(`creating room ${roomName(i)} answered ${res.status}: ${await res.text()}`);
+  }
+  return tokens;
 }
 
 /** Starts one planned server process and waits for its ready path. @returns the child, or throws after stopping it. */
@@ -104,7 +115,7 @@ export function skipReason(name: TargetName): string | undefined {
  * registered on the first replica; their tokens are valid on both.
  * @throws TargetSkipped when PostgreSQL or Redis is not installed (or the bench is not root)
  */
-async function startReplicas(workDir: string, entry: string, shagramNodeArgs: string[]): Promise<RunningTarget> {
+async function startReplicas(workDir: string, entry: string, shagramNodeArgs: string[], rooms: number): Promise<RunningTarget> {
   const reason = skipReason(REPLICA_TARGET);
   if (reason) throw new TargetSkipped(reason);
 
@@ -143,7 +154,7 @@ async function startReplicas(workDir: string, entry: string, shagramNodeArgs: st
     const services: BackingService[] = [{ name: 'postgres', pid: postmaster }];
     const redisPid = childrenNamed(process.pid, 'redis-server', readAllStats())[0];
     if (redisPid !== undefined) services.push({ name: 'redis', pid: redisPid });
-    const tokens = await registerUsers(ports[0]!, SHAGRAM_USERS);
+    const tokens = await registerUsers(ports[0]!, SHAGRAM_USERS, rooms);
     return {
       name: REPLICA_TARGET,
       pid: children[0]!.pid!,
@@ -162,18 +173,18 @@ async function startReplicas(workDir: string, entry: string, shagramNodeArgs: st
 
 /**
  * Starts a target on a free loopback port with a fresh data folder under `workDir`, waits until it
- * is ready, and (Shagram) registers the bench users. `shagram-2x` starts PostgreSQL, Redis and two
- * replicas instead.
+ * is ready, and (Shagram) registers the bench users and creates the rooms `roomName(0 … rooms − 1)`. `shagram-2x`
+ * starts PostgreSQL, Redis and two replicas instead.
  * @throws TargetSkipped when the target cannot run on this machine
  */
-export async function startTarget(name: TargetName, workDir: string, shagramEntry: string, shagramNodeArgs: string[] = []): Promise<RunningTarget> {
+export async function startTarget(name: TargetName, workDir: string, shagramEntry: string, shagramNodeArgs: string[] = [], rooms = 0): Promise<RunningTarget> {
   const entry = path.resolve(REPO_ROOT, shagramEntry);
   if ((name === 'shagram' || name === REPLICA_TARGET) && !fs.existsSync(entry)) throw new Error(`${shagramEntry} not found: run \`npm run build\` first`);
-  if (name === REPLICA_TARGET) return startReplicas(workDir, entry, shagramNodeArgs);
-  return startSingle(name, workDir, entry, shagramNodeArgs);
+  if (name === REPLICA_TARGET) return startReplicas(workDir, entry, shagramNodeArgs, rooms);
+  return startSingle(name, workDir, entry, shagramNodeArgs, rooms);
 }
 
-async function startSingle(name: SingleTargetName, workDir: string, entry: string, shagramNodeArgs: string[]): Promise<RunningTarget> {
+async function startSingle(name: SingleTargetName, workDir: string, entry: string, shagramNodeArgs: string[], rooms: number): Promise<RunningTarget> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(workDir, `${name}-`));
   const launch = planLaunch(name, port, dataDir, entry, crypto.randomBytes(48).toString('base64url'), shagramNodeArgs);
@@ -186,7 +197,7 @@ async function startSingle(name: SingleTargetName, workDir: string, entry: strin
   try {
     await waitReady(child, `http://127.0.0.1:${port}${launch.readyPath}`, stderr);
     let spec: ClientSpec;
-    if (name === 'shagram') spec = { kind: 'shagram', port, origin: BENCH_ORIGIN, tokens: await registerUsers(port, SHAGRAM_USERS) };
+    if (name === 'shagram') spec = { kind: 'shagram', port, origin: BENCH_ORIGIN, tokens: await registerUsers(port, SHAGRAM_USERS, rooms) };
     else if (name === 'ws-broadcast') spec = { kind: 'ws', port };
     else spec = { kind: 'socketio', port };
     return {
