@@ -177,6 +177,13 @@ describe('the edge and shagram compose stacks under podman', () => {
     expect(alice.status).toBe(201);
     const bob = await postJson('/api/auth/register', { username: 'bob', password: PASSWORD });
     expect(bob.status).toBe(201);
+    // Joining never creates a room: alice creates it first.
+    const room = await chat('/api/rooms', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokenOf(alice)}` },
+      body: JSON.stringify({ name: ROOM }),
+    });
+    expect(room.status).toBe(201);
     const common = { port: settings.httpsPort, host: settings.chatHost, ca, origin: chatOrigin(settings), room: ROOM };
     const aliceSocket = await openChatSocket({ ...common, token: tokenOf(alice) });
     const bobSocket = await openChatSocket({ ...common, token: tokenOf(bob) });

@@ -58,6 +58,13 @@ const preferring =
 
 /** `count` readers of `room`, alternating between the replicas, all connected (no `since`). */
 async function readersOf(room: string, target: (replica: ServerProcess) => Target, count = READERS): Promise<StreamReader[]> {
+  // Joining never creates a room: it is created first.
+  const made = await fetch(`${replicas[0]!.url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ name: room }),
+  });
+  if (made.status !== 201) throw new Error(`creating room ${room}: ${made.status} ${await made.text()}`);
   const readers = Array.from(
     { length: count },
     (_, i) => new StreamReader(`reader-${i}@${i % 2 === 0 ? 'A' : 'B'}`, { room, token, origin: ORIGIN, target: target(replicas[i % 2]!) }),

@@ -49,6 +49,13 @@ async function registerUser(baseUrl: string, username: string): Promise<string> 
 }
 
 async function client(baseUrl: string, room: string, token: string): Promise<LedgerClient> {
+  // Joining never creates a room: it is created first (409: it exists already).
+  const made = await fetch(`${baseUrl.replace(/^ws/, 'http')}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ name: room }),
+  });
+  if (made.status !== 201 && made.status !== 409) throw new Error(`creating room ${room}: ${made.status} ${await made.text()}`);
   const c = new LedgerClient(baseUrl, room, token, ORIGIN);
   await c.connect();
   clients.push(c);
