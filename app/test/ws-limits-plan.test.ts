@@ -1,11 +1,34 @@
 import type { IncomingMessage } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
+import { ConfigError, loadConfig } from '../src/config/config';
 import { addressKey, clientAddress, compileTrust } from '../src/ws/client-address';
 import { ConnectionLimits } from '../src/ws/connection-limits';
 
 // Express' own compiler of the `trust proxy` setting, to check that the upgrade sees what req.ip sees.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const expressUtils = require('express/lib/utils') as { compileTrust(value: unknown): (address: string, hop: number) => boolean };
+
+const baseEnv = { DATABASE_PATH: path.join(os.tmpdir(), 'shagram-limits-config', 'shagram.db'), JWT_SECRET: 's'.repeat(32) };
+
+describe('configuration of the limits', () => {
+  test('defaults a deployment can live with', () => {
+    expect(loadConfig(baseEnv)).toMatchObject({ maxConnectionsPerAccount: 20, maxConnectionsPerIp: 50, maxConnections: 10000, messageRate: { count: 20, windowMs: 10000 } });
+  });
+
+  test('each is read from its variable', () => {
+    const config = loadConfig({ ...baseEnv, WS_MAX_CONNECTIONS_PER_ACCOUNT: '5', WS_MAX_CONNECTIONS_PER_IP: '7', WS_MAX_CONNECTIONS: '900' });
+    expect(config).toMatchObject({ maxConnectionsPerAccount: 5, maxConnectionsPerIp: 7, maxConnections: 900 });
+  });
+
+  test.each(['WS_MAX_CONNECTIONS_PER_ACCOUNT', 'WS_MAX_CONNECTIONS_PER_IP', 'WS_MAX_CONNECTIONS'])('%s must be a whole number from 1', (name) => {
+    for (const bad of ['0', '-1', 'many', '2.5']) {
+      expect(() => loadConfig({ ...baseEnv, [name]: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...baseEnv, [name]: bad })).toThrow(new RegExp(`^${name}: must be a whole number`));
+    }
+  });
+});
 
 function request(remoteAddress: string, forwardedFor?: string): IncomingMessage {
   return { socket: { remoteAddress }, connection: { remoteAddress }, headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } } as unknown as IncomingMessage;
