@@ -29,6 +29,8 @@ export const SECRET_KEYS = [
   'shagram:ciPulumiAccessToken',
   'shagram:ciYandexKeyJson',
   'shagram:ciAwsSecretAccessKey',
+  'shagram:backupSecretAccessKey',
+  'shagram:backupEncryptionKey',
   'yandex:serviceAccountKeyFile',
 ] as const;
 
@@ -78,6 +80,26 @@ export interface SecretConfig {
   ci: { pulumiConfigPassphrase: string; pulumiAccessToken: string; yandexKeyJson: string; awsAccessKeyId: string; awsSecretAccessKey: string };
 }
 
+/**
+ * The off-host backup (scripts/backup-offsite, docs/backups.md): an S3-compatible bucket (Yandex Object Storage by
+ * default), its static access key, the AES-256 key the backups are encrypted with, retention and the daily time.
+ * Absent (no `shagram:backupBucket`): no off-host backup is scheduled.
+ */
+export interface BackupConfig {
+  bucket: string;
+  endpoint: string;
+  region: string;
+  prefix: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** 64 hex digits (32 bytes). */
+  encryptionKey: string;
+  keepDaily: number;
+  keepWeekly: number;
+  /** `HH:MM` (UTC): the timer's time of day, before its randomized delay. */
+  time: string;
+}
+
 /** The parsed configuration. */
 export interface InfraConfig {
   target: Target;
@@ -96,6 +118,8 @@ export interface InfraConfig {
   /** SHA-256 of Harbor's offline installer tarball (HARBOR_INSTALLER_SHA256 of the Harbor stack). */
   harborInstallerSha256: string;
   secrets: SecretConfig;
+  /** The off-host backup; undefined when `shagram:backupBucket` is not set. */
+  backup?: BackupConfig;
 }
 
 /** Everything `parseConfig` reads: the flat config map, which keys are secret, and the process environment. */
@@ -191,6 +215,45 @@ function ciValue(src: ConfigSource, key: string, envName: string): string {
   return value;
 }
 
+/** The keys of the off-host backup besides `shagram:backupBucket`. */
+export const BACKUP_KEYS = [
+  'shagram:backupEndpoint',
+  'shagram:backupRegion',
+  'shagram:backupPrefix',
+  'shagram:backupAccessKeyId',
+  'shagram:backupSecretAccessKey',
+  'shagram:backupEncryptionKey',
+  'shagram:backupKeepDaily',
+  'shagram:backupKeepWeekly',
+  'shagram:backupTime',
+] as const;
+
+/** The off-host backup's keys: none, or `shagram:backupBucket` with its access key and encryption key. */
+function readBackup(src: ConfigSource): BackupConfig | undefined {
+  const bucket = readOptional(src, 'shagram:backupBucket', z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name (3-63 lower-case letters, digits, dots, hyphens)'));
+  if (bucket === undefined) {
+    const stray = BACKUP_KEYS.find((key) => src.values[key] !== undefined && src.values[key] !== '');
+    if (stray) throw new ConfigError('shagram:backupBucket', `is required with ${stray} (the off-host backup's bucket)`);
+    return undefined;
+  }
+  const hint = 'the off-host backup (shagram:backupBucket is set) needs it; docs/backups.md';
+  return {
+    bucket,
+    endpoint: read(src, 'shagram:backupEndpoint', { schema: z.string().regex(/^https?:\/\/[^\s/']+\/?$/, 'must be an http(s):// URL without a path'), default: 'https://storage.yandexcloud.net' }),
+    region: read(src, 'shagram:backupRegion', { schema: z.string().regex(/^[a-z0-9-]+$/, 'must be a region name such as ru-central1'), default: 'ru-central1' }),
+    prefix: read(src, 'shagram:backupPrefix', { schema: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be letters, digits, . _ - and / (no leading or trailing /)'), default: 'shagram' }),
+    accessKeyId: read(src, 'shagram:backupAccessKeyId', { schema: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be a static access key id (yc iam access-key create)'), hint }),
+    secretAccessKey: read(src, 'shagram:backupSecretAccessKey', { schema: envSecret(16).refine((v) => !/\s/.test(v), 'must not contain spaces'), hint }),
+    encryptionKey: read(src, 'shagram:backupEncryptionKey', {
+      schema: z.string().trim().toLowerCase().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits (a 256-bit key: openssl rand -hex 32)'),
+      hint: `${hint}; make one with openssl rand -hex 32 and keep a copy off the host: without it no backup can be restored`,
+    }),
+    keepDaily: read(src, 'shagram:backupKeepDaily', { schema: intString(1, 366), default: '7' }),
+    keepWeekly: read(src, 'shagram:backupKeepWeekly', { schema: intString(0, 520), default: '4' }),
+    time: read(src, 'shagram:backupTime', { schema: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a UTC time of day HH:MM such as 03:15'), default: '03:15' }),
+  };
+}
+
 /**
  * Parses and validates the whole configuration (pure). Throws `ConfigError` naming the first bad key.
  * The image tag comes from `shagram:imageTag`, else the environment (`SHAGRAM_IMAGE_TAG`, then `GIT_COMMIT`
@@ -282,6 +345,8 @@ export function parseConfig(src: ConfigSource): InfraConfig {
       },
     },
   };
+  const backup = readBackup(src);
+  if (backup) cfg.backup = backup;
   if (target.kind === 'yandex' && target.dns) {
     const outside = [cfg.chatHost, cfg.jenkinsHost, cfg.registryHost].filter((h) => !inZone(h, target.dns!.domain));
     if (outside.length > 0) throw new ConfigError('shagram:dnsZone', `${outside.join(', ')} not inside ${target.dns.domain}: the records for them cannot live in that zone`);

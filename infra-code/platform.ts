@@ -11,6 +11,7 @@ import { ComposeStack } from './components/compose-stack';
 import { DnsRecords } from './components/dns-records';
 import { HostReady } from './components/host-ready';
 import { HostTools } from './components/host-tools';
+import { OffsiteBackup } from './components/offsite-backup';
 import { YandexVps } from './components/yandex-vps';
 import type { InfraConfig } from './config';
 import { certificateWaitScript } from './plan/certificate-wait';
@@ -52,6 +53,8 @@ export interface Platform {
   ready: HostReady;
   /** The host scripts (restart-stacks, status, backup, restore) installed on the host. */
   tools: HostTools;
+  /** The daily off-host backup's settings and timer (with `shagram:backupBucket`). */
+  offsiteBackup?: OffsiteBackup;
   image?: AppImage;
   stacks: Record<StackName, ComposeStack>;
 }
@@ -116,6 +119,8 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
   // The operator's host scripts, bundled and installed under /opt/shagram/{tools,bin}; nothing waits for them.
   const toolsBuild = buildHostTools(paths.repoRoot, paths.bundleRoot);
   const tools = new HostTools('host-tools', { connection, archive: { file: toolsBuild.file, sha256: toolsBuild.sha256 } }, { dependsOn: [ready] });
+  // The daily off-host backup (its timer runs the host tool backup-offsite); nothing waits for it either.
+  const offsiteBackup = cfg.backup ? new OffsiteBackup('offsite-backup', { connection, backup: cfg.backup }, { dependsOn: [tools] }) : undefined;
 
   const imageRef = appImageName(cfg.registryHost, cfg.imageTag);
   const env = (spec: (typeof STACKS)[number], appImage: pulumi.Input<string>): pulumi.Output<string> =>
@@ -184,6 +189,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
     dns,
     ready,
     tools,
+    ...(offsiteBackup ? { offsiteBackup } : {}),
     image,
     stacks: stacks as Record<StackName, ComposeStack>,
     outputs: {

@@ -1,6 +1,7 @@
 /**
- * The host tools: the zx host scripts (`restart-stacks`, `status`, `backup`, `restore`) and Harbor's installer
- * wrapper, each bundled by esbuild into one self-contained CommonJS file that runs with the host's Node.js 20+.
+ * The host tools: the zx host scripts (`restart-stacks`, `status`, `backup`, `restore`, `backup-offsite`,
+ * `restore-offsite`) and Harbor's installer wrapper, each bundled by esbuild into one self-contained CommonJS file
+ * that runs with the host's Node.js 20+.
  *
  * Only `better-sqlite3` stays outside the bundles: it is a native module. The tools folder therefore carries a
  * `package.json` and a `package-lock.json` that pin exactly the version (and integrity) the repository's own
@@ -31,6 +32,8 @@ export const HOST_SCRIPTS = [
   { name: 'status', entry: 'scripts/src/status.ts' },
   { name: 'backup', entry: 'scripts/src/backup.ts' },
   { name: 'restore', entry: 'scripts/src/restore.ts' },
+  { name: 'backup-offsite', entry: 'scripts/src/backup-offsite.ts' },
+  { name: 'restore-offsite', entry: 'scripts/src/restore-offsite.ts' },
 ] as const;
 
 /** Harbor's installer wrapper: bundled into the Harbor stack folder as `install.cjs`, which `harbor/install` runs. */
