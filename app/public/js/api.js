@@ -79,11 +79,37 @@ export async function me(token) {
 }
 
 /**
- * Room names, sorted.
- * @returns {Promise<string[]>}
+ * Revokes this token on the server (log out). The server closes the sockets opened with it.
+ * @param {string} token
+ * @returns {Promise<void>}
  */
-export async function listRooms() {
-  return (await request('GET', '/api/rooms')).rooms;
+export async function logout(token) {
+  await request('POST', '/api/auth/logout', { token });
+}
+
+/**
+ * Revokes every token of the account (log out everywhere): every device has to log in again.
+ * @param {string} token
+ * @returns {Promise<void>}
+ */
+export async function logoutEverywhere(token) {
+  await request('POST', '/api/auth/logout-all', { token });
+}
+
+/** Room names per page of the room list. */
+export const ROOMS_PAGE = 50;
+
+/**
+ * One page of room names, sorted: the first, or the one after the room `after`. `next` is the `after` of the
+ * following page, null on the last.
+ * @param {string} [after]
+ * @returns {Promise<{ rooms: string[], next: string | null }>}
+ */
+export async function listRooms(after) {
+  const query = new URLSearchParams({ limit: String(ROOMS_PAGE) });
+  if (after !== undefined) query.set('after', after);
+  const body = await request('GET', `/api/rooms?${query}`);
+  return { rooms: body.rooms, next: body.has_more ? body.next : null };
 }
 
 /**
@@ -104,7 +130,7 @@ export const DEFAULT_PAGE = 50;
 /**
  * A page of a room's messages, oldest first: the newest `limit`, or the newest `limit` with an id
  * below `before`. Without either it asks for the default page (the newest 50), the one the
- * server answers from its cache. A room that does not exist yet has none.
+ * server answers from its cache. A room that does not exist is an ApiError with status 404.
  * @param {string} room
  * @param {{ limit?: number, before?: number }} [page]
  * @returns {Promise<StoredMessage[]>}
@@ -114,11 +140,6 @@ export async function history(room, page = {}) {
   if (page.limit !== undefined) query.set('limit', String(page.limit));
   if (page.before !== undefined) query.set('before', String(page.before));
   const search = String(query) === '' ? '' : `?${query}`;
-  try {
-    const { messages } = await request('GET', `/api/messages/${encodeURIComponent(room)}${search}`);
-    return [...messages].reverse();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return [];
-    throw error;
-  }
+  const { messages } = await request('GET', `/api/messages/${encodeURIComponent(room)}${search}`);
+  return [...messages].reverse();
 }

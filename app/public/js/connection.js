@@ -20,7 +20,11 @@ export const BEARER_PREFIX = 'shagram.bearer.';
  * @property {(event: any) => void} onEvent a parsed server event (`message`, `presence`, `error`)
  * @property {(state: ConnectionState) => void} onState
  * @property {(failures: number) => void} [onFailures] called after attempts that never opened
+ * @property {() => void} [onRevoked] the server closed the socket because its token was revoked (no reconnect)
  */
+
+/** Close code of a socket whose token was revoked (log-out, log-out everywhere, account deletion). */
+export const CLOSE_SESSION_REVOKED = 4001;
 
 /**
  * The WebSocket URL of a room on this page's own origin. It holds no token (see {@link roomProtocols}),
@@ -88,10 +92,17 @@ export class RoomConnection {
       }
       if (data && typeof data.type === 'string') this.options.onEvent(data);
     });
-    ws.addEventListener('close', () => {
+    ws.addEventListener('close', (/** @type {any} */ event) => {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.stopped) return;
+      if (event.code === CLOSE_SESSION_REVOKED) {
+        this.stopped = true;
+        window.removeEventListener('online', this.onOnline);
+        this.options.onState({ state: 'closed' });
+        this.options.onRevoked?.();
+        return;
+      }
       if (!opened) {
         this.failures++;
         this.options.onFailures?.(this.failures);

@@ -67,7 +67,27 @@ setupAuthView((signedIn) => {
   showAuthNotice('');
   void showChat().then(() => byId('composer-input').focus());
 });
-byId('logout').addEventListener('click', () => signOut('You are logged out.'));
+/**
+ * Ends the session on the server too (the token is revoked, its sockets closed), then here. The local
+ * session ends even when the server cannot be reached.
+ * @param {(token: string) => Promise<void>} revoke
+ * @param {string} message
+ */
+async function logOut(revoke, message) {
+  const token = session?.token;
+  chat.leave(); // closed here first, so the server's close of the revoked socket is not taken for a lost session
+  let note = message;
+  if (token) {
+    try {
+      await revoke(token);
+    } catch (failure) {
+      if (!(failure instanceof api.ApiError && failure.status === 401)) note = `${message} (The server could not be told: ${/** @type {Error} */ (failure).message})`;
+    }
+  }
+  signOut(note);
+}
+byId('logout').addEventListener('click', () => void logOut(api.logout, 'You are logged out.'));
+byId('logout-all').addEventListener('click', () => void logOut(api.logoutEverywhere, 'You are logged out on every device.'));
 window.addEventListener('hashchange', openRoomFromHash);
 
 async function boot() {

@@ -55,7 +55,7 @@ test('auth forms show the server errors inline; log out ends the session; log in
   await registerInUi(page, name, 'a good long password');
   await expect(page.locator('#account-name').textContent()).resolves.toBe(name);
 
-  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await page.locator('#auth-view').waitFor({ timeout: WAIT_MS });
   await expect(page.locator('#auth-notice').textContent()).resolves.toBe('You are logged out.');
   await expect(page.evaluate<string | null>(`sessionStorage.getItem('shagram.session')`)).resolves.toBeNull();

@@ -66,6 +66,12 @@ export class ChatView {
       this.freshHistory = true;
     } catch (failure) {
       if (generation !== this.generation) return;
+      if (failure instanceof api.ApiError && failure.status === 404) {
+        // Joining never creates a room: say so instead of retrying a connection the server refuses.
+        say(this.notice, `There is no room #${room}. Create it with the “New room” form, or pick one from the list.`);
+        this.setState({ state: 'closed' });
+        return;
+      }
       say(this.notice, `Could not load the history: ${/** @type {Error} */ (failure).message}`);
     }
     this.connection = new RoomConnection({
@@ -75,6 +81,7 @@ export class ChatView {
       onEvent: (event) => this.onEvent(event),
       onState: (state) => this.setState(state),
       onFailures: (failures) => this.checkSession(failures),
+      onRevoked: () => this.options.onSessionEnded('You were logged out: this session was ended (from this or another device).'),
     });
     this.connection.open();
   }

@@ -1,4 +1,4 @@
-// The room list (links to `#<room>`) and the "new room" form.
+// The room list (links to `#<room>`), read a page at a time ("More rooms"), and the "new room" form.
 import * as api from '../api.js';
 import { byId, el, say } from '../dom.js';
 import { ROOM_NAME } from '../format.js';
@@ -10,6 +10,10 @@ export class RoomsView {
    */
   constructor(token, go) {
     this.list = byId('room-list');
+    this.more = byId('more-rooms');
+    /** @type {string | null} the `after` of the next page, null when every page is shown */
+    this.next = null;
+    this.more.addEventListener('click', () => void this.loadMore());
     this.form = byId('room-form');
     this.input = byId('room-name');
     this.error = byId('room-error');
@@ -38,14 +42,34 @@ export class RoomsView {
     });
   }
 
-  /** Reloads the room list from the server (errors keep the old list). */
+  /** Reloads the first page of the room list from the server (errors keep the old list). */
   async refresh() {
     try {
-      this.rooms = await api.listRooms();
+      const page = await api.listRooms();
+      this.rooms = page.rooms;
+      this.next = page.next;
     } catch {
       // keep what we have; the connection status tells the user about a server that is away
     }
     this.render();
+  }
+
+  /** Adds the next page of rooms to the list. */
+  async loadMore() {
+    if (this.next === null) return;
+    this.more.disabled = true;
+    try {
+      const page = await api.listRooms(this.next);
+      this.rooms = [...new Set([...this.rooms, ...page.rooms])].sort();
+      this.next = page.next;
+    } catch {
+      // keep the button: the next click tries again
+    } finally {
+      this.more.disabled = false;
+    }
+    this.render();
+    // The button is gone after the last page: keep keyboard focus in the list.
+    if (this.next === null) /** @type {any} */ (this.list.querySelector('li:last-child a'))?.focus();
   }
 
   /**
@@ -60,6 +84,7 @@ export class RoomsView {
 
   /** @private */
   render() {
+    this.more.hidden = this.next === null;
     const names = this.rooms.includes(this.current) || !this.current ? this.rooms : [...this.rooms, this.current].sort();
     this.list.replaceChildren(
       ...names.map((name) => {
