@@ -5,6 +5,8 @@ import { openDatabase } from './db/database';
 import { SqliteStore } from './db/sqlite-store';
 import type { FanOut } from './fanout/fan-out';
 import { LocalFanOut } from './fanout/local-fan-out';
+import type { RedisFanOutOptions } from './fanout/redis-fan-out';
+import type { Logger } from './logger';
 
 /** Thrown when a configured engine cannot be opened at start; the message is one readable line. */
 export class EngineError extends Error {
@@ -35,9 +37,14 @@ export async function openStore(config: Config): Promise<ChatStore> {
   }
 }
 
-/** The fan-out the configuration names: Redis pub/sub for `REDIS_URL`, else in-process. */
-export async function createFanOut(config: Config): Promise<FanOut> {
+/** The Redis fan-out's options: its URL, and its one-line warnings (outage, recovery, malformed payloads) logged. */
+export function redisFanOutOptions(url: string, logger: Logger): RedisFanOutOptions {
+  return { url, onWarning: (message) => logger.warn({ fanout: 'redis' }, message) };
+}
+
+/** The fan-out the configuration names: Redis pub/sub for `REDIS_URL` (warnings to `logger`), else in-process. */
+export async function createFanOut(config: Config, logger: Logger): Promise<FanOut> {
   if (!config.redisUrl) return new LocalFanOut();
   const { RedisFanOut } = await import('./fanout/redis-fan-out');
-  return new RedisFanOut({ url: config.redisUrl });
+  return new RedisFanOut(redisFanOutOptions(config.redisUrl, logger));
 }

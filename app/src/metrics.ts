@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FanOut, FanOutStats } from './fanout/fan-out';
 
 /** The server's Prometheus metrics, in a registry of its own (several servers can share a process in tests). */
 export class Metrics {
@@ -56,7 +57,47 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** The counters of the fan-out in use (see {@link trackFanOut}); absent: in-process, all zero. */
+  private fanOutStats: Readonly<FanOutStats> | undefined;
+
+  readonly fanOutBatchesDelivered = this.fanOutCounter(
+    'shagram_fanout_batches_delivered_total',
+    'Message batches this replica received from the fan-out service (Redis) and delivered to its sockets',
+    'delivered',
+  );
+
+  readonly fanOutMalformed = this.fanOutCounter(
+    'shagram_fanout_malformed_total',
+    'Payloads from the fan-out service (Redis) that failed validation and were ignored',
+    'malformed',
+  );
+
+  readonly fanOutOutages = this.fanOutCounter(
+    'shagram_fanout_outages_total',
+    'Times the fan-out service (Redis) became unreachable (sockets closed with 1012 until it is back)',
+    'outages',
+  );
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'shagram_' });
+  }
+
+  /** Exports the counters of `fanOut` (Redis), read at every scrape; the in-process fan-out has none. */
+  trackFanOut(fanOut: Pick<FanOut, 'kind' | 'stats'>): void {
+    this.fanOutStats = fanOut.stats;
+  }
+
+  /** A counter whose value is read from the tracked fan-out's stats when scraped. */
+  private fanOutCounter(name: string, help: string, field: keyof FanOutStats): Counter {
+    const read = () => this.fanOutStats?.[field] ?? 0;
+    return new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
   }
 }

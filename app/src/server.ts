@@ -48,7 +48,7 @@ export async function createShagramServer(
   overrides: EngineOverrides = {},
 ): Promise<ShagramServer> {
   const store = overrides.store ?? (await openStore(config));
-  const fanOut = overrides.fanOut ?? (await createFanOut(config));
+  const fanOut = overrides.fanOut ?? (await createFanOut(config, logger));
   const revocations = new Revocations(
     store,
     { tokenTtlSeconds: config.jwtTtlSeconds, pollMs: config.revocationPollMs, maxTokens: config.revokedTokensMax },
@@ -63,6 +63,7 @@ export async function createShagramServer(
   }
   const tokens = new TokenService(config.jwtSecret, config.jwtTtlSeconds, revocations.list);
   const metrics = new Metrics();
+  metrics.trackFanOut(fanOut);
   let draining = false;
   const isDraining = () => draining;
 

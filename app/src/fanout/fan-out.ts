@@ -11,6 +11,8 @@ export interface FanOut {
   readonly kind: 'local' | 'redis';
   /** False while the fan-out cannot deliver (e.g. Redis is unreachable). */
   readonly available: boolean;
+  /** Counters of a fan-out that goes through a service (Redis); none for the in-process one. */
+  readonly stats?: Readonly<FanOutStats>;
   /** Starts delivering to `sink`. Rejects (with a readable message) when the service is unreachable at start. */
   start(sink: FanOutSink): Promise<void>;
   /** Publishes a committed batch (ids from the database, one room or several). Rejects when it could not be published. */
@@ -19,6 +21,16 @@ export interface FanOut {
   presenceChanged(room: string): void;
   /** Stops; this replica's presence is withdrawn. */
   close(): Promise<void>;
+}
+
+/** Counters of a fan-out through a service, exported on `/metrics`. */
+export interface FanOutStats {
+  /** Batches received on the message channel and handed to the sink. */
+  delivered: number;
+  /** Channel payloads or presence values that failed validation and were ignored. */
+  malformed: number;
+  /** Times the fan-out became unavailable. */
+  outages: number;
 }
 
 /** What a fan-out delivers into: this replica's hub. */

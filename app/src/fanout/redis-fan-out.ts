@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import type { StoredMessage } from '../db/chat-store';
-import type { FanOut, FanOutSink } from './fan-out';
+import type { FanOut, FanOutSink, FanOutStats } from './fan-out';
 import {
   backoffDelay,
   decodeBatch,
@@ -43,14 +43,7 @@ export interface RedisFanOutOptions {
 }
 
 /** Counters, for metrics and tests. */
-export interface RedisFanOutStats {
-  /** Batches received on the message channel and handed to the sink. */
-  delivered: number;
-  /** Channel payloads or presence values that failed validation and were ignored. */
-  malformed: number;
-  /** Times the fan-out became unavailable. */
-  outages: number;
-}
+export type RedisFanOutStats = FanOutStats;
 
 /** Reads the union inputs for several rooms in one atomic step and prunes replicas whose hash expired. */
 const READ_PRESENCE = `
