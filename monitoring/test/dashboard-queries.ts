@@ -19,7 +19,7 @@ export interface DashboardPanel {
   type: string;
   title: string;
   gridPos: { x: number; y: number; w: number; h: number };
-  fieldConfig?: { defaults: { unit?: string } };
+  fieldConfig?: { defaults: { unit?: string; min?: number; max?: number } };
   targets?: Array<{ refId: string; expr: string; legendFormat?: string }>;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Real chat traffic against a running app, so its metrics move: accounts, a room, WebSocket clients sending
- * messages at a steady rate (some malformed or too long: rejected frames), history reads, unknown paths (404) and
- * a refused upgrade. Used by the exporter test and by the dashboard snapshot.
+ * messages at a varying rate (some malformed or too long: rejected frames), history reads, unknown paths (404),
+ * unauthenticated requests (401) and refused upgrades (no token). Used by the exporter test and by the dashboard snapshot.
  */
 import { connect, refusedStatus, type ChatClient } from '../../app/test/helpers/client';
 import { postJson, register } from '../../app/test/helpers/server';
@@ -54,6 +54,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficResult
       await fetch(`${options.url}/api/messages/${room}?limit=50`).then((res) => res.arrayBuffer());
       result.httpRequests += 1;
     }
+    if (tick % 50 === 25) await refusedStatus(options.wsUrl, room, { origin: options.origin });
     if (tick % 30 === 0) {
       await fetch(`${options.url}/api/no-such-thing`).then((res) => res.arrayBuffer());
       await fetch(`${options.url}/api/me`).then((res) => res.arrayBuffer());
