@@ -321,3 +321,102 @@ describe('PostgresStore', () => {
     expect((await db.since('general', before[1]!, 10)).map((row) => row.id)).toEqual(after);
   }, 120_000);
 });
+
+describe('PostgresStore: room creators and token revocation (same answers as SQLite)', () => {
+  test('createRoomFor: created / exists / quota, the creator recorded; racing creations never pass the quota', async () => {
+    const url = await freshDatabase();
+    const db = await store(url);
+    const sqlite = sqliteStore();
+    for (const engine of [db, sqlite]) {
+      expect(await engine.createRoomFor('mine-1', 'alice', 2)).toBe('created');
+      expect(await engine.createRoomFor('mine-1', 'alice', 2)).toBe('exists');
+      expect(await engine.createRoomFor('general', 'alice', 2)).toBe('exists');
+      expect(await engine.createRoomFor('mine-2', 'alice', 2)).toBe('created');
+      expect(await engine.createRoomFor('mine-3', 'alice', 2)).toBe('quota');
+      expect(await engine.createRoomFor('mine-3', 'bob', 2)).toBe('created');
+    }
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => db.createRoomFor(`race-${i}`, 'carol', 3)));
+    expect(results.filter((result) => result === 'created')).toHaveLength(3);
+    expect(results.filter((result) => result === 'quota')).toHaveLength(9);
+    expect(await sql(url, "SELECT name, created_by FROM rooms WHERE name LIKE 'mine-%' ORDER BY name")).toEqual([
+      { name: 'mine-1', created_by: 'alice' },
+      { name: 'mine-2', created_by: 'alice' },
+      { name: 'mine-3', created_by: 'bob' },
+    ]);
+    expect(await sql(url, "SELECT created_by FROM rooms WHERE name = 'general'")).toEqual([{ created_by: null }]);
+    await sqlite.close();
+  });
+
+  test('listRoomsPage pages in the same (bytewise) order as SQLite', async () => {
+    const db = await store(await freshDatabase());
+    const sqlite = sqliteStore();
+    for (const name of ['a-b', 'a_c', 'ab', 'a0', 'zz', 'b-', 'b_']) {
+      await db.createRoom(name);
+      await sqlite.createRoom(name);
+    }
+    for (const [after, limit] of [[undefined, 3], ['a_c', 2], ['b_', 10], ['zz', 5], [undefined, 100]] as const) {
+      expect(await db.listRoomsPage(after, limit)).toEqual(await sqlite.listRoomsPage(after, limit));
+    }
+    expect(await db.listRoomsPage(undefined, 100)).toEqual(await db.listRooms());
+    await sqlite.close();
+  });
+
+  test('epochs, revocations, account deletion (a tombstone) and pruning answer like SQLite', async () => {
+    const db = await store(await freshDatabase());
+    const sqlite = sqliteStore();
+    const now = 1_900_000_000;
+    for (const engine of [db, sqlite]) {
+      expect(await engine.createUser('Alice', 'alice', 'hash-1')).toBe(true);
+      expect(await engine.tokenEpoch('Alice')).toBe(0);
+      expect(await engine.tokenEpoch('nobody')).toBeUndefined();
+      await engine.revokeToken('Alice', 'jti-1', now + 100);
+      expect(await engine.revokeAllTokens('Alice', now + 3600)).toBe(1);
+      expect(await engine.revokeAllTokens('nobody', now + 3600)).toBeUndefined();
+      expect(await engine.tokenEpoch('Alice')).toBe(1);
+      expect(await engine.deleteUser('Alice', now + 3600)).toBe(2);
+      expect(await engine.deleteUser('Alice', now + 3600)).toBeUndefined();
+      expect(await engine.tokenEpoch('Alice')).toBeUndefined();
+      expect(await engine.revokeAllTokens('Alice', now + 3600)).toBeUndefined();
+      // the name stays taken; no password matches the tombstone
+      expect(await engine.findUser('alice')).toEqual({ username: 'Alice', password_hash: 'deleted' });
+      expect(await engine.createUser('ALICE', 'alice', 'hash-2')).toBe(false);
+    }
+    const strip = (rows: Array<{ id: number }>) => rows.map(({ id: _id, ...rest }) => rest);
+    const pgRows = await db.revocations(0, now);
+    expect(strip(pgRows)).toEqual(strip(await sqlite.revocations(0, now)));
+    expect(strip(pgRows)).toEqual([
+      { username: 'Alice', jti: 'jti-1', min_epoch: null, expires_at: now + 100 },
+      { username: 'Alice', jti: null, min_epoch: 1, expires_at: now + 3600 },
+      { username: 'Alice', jti: null, min_epoch: 2, expires_at: now + 3600 },
+    ]);
+    expect(typeof pgRows[0]!.id).toBe('number');
+    // expired rows are not returned, and pruning deletes them
+    expect(strip(await db.revocations(0, now + 100))).toHaveLength(2);
+    expect(await db.pruneRevocations(now + 100)).toBe(1);
+    expect(await sqlite.pruneRevocations(now + 100)).toBe(1);
+    expect(strip(await db.revocations(0, now))).toEqual(strip(await sqlite.revocations(0, now)));
+    await sqlite.close();
+  });
+
+  test('a revocation whose id was drawn before, but committed after, one already read is still read on the next poll', async () => {
+    const url = await freshDatabase();
+    const db = await store(url);
+    const slow = new pg.Client({ connectionString: url });
+    await slow.connect();
+    try {
+      const exp = Math.floor(Date.now() / 1000) + 3600;
+      await slow.query('BEGIN');
+      await slow.query("INSERT INTO token_revocations(username, jti, min_epoch, expires_at) VALUES ('a', 'drawn-first', NULL, $1)", [exp]);
+      await db.revokeToken('b', 'committed-first', exp);
+      const first = await db.revocations(0, exp - 3600);
+      expect(first.map((row) => row.jti)).toEqual(['committed-first']);
+      const cursor = first[0]!.id;
+      await slow.query('COMMIT');
+      const next = await db.revocations(cursor, exp - 3600);
+      expect(next.map((row) => row.jti)).toContain('drawn-first');
+      expect(next.find((row) => row.jti === 'drawn-first')!.id).toBeLessThan(cursor);
+    } finally {
+      await slow.end();
+    }
+  });
+});
