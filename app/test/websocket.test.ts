@@ -189,7 +189,7 @@ describe('abuse', () => {
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
   });
 
-  test('per-connection rate limit drops frames over the limit with rate_limited', async () => {
+  test('the message rate limit (per account; here one connection) drops frames over the limit with rate_limited', async () => {
     const limited = await startServer({ MESSAGE_RATE_LIMIT: '3/60' });
     try {
       const user = await register(limited.url);

@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
 import { ChatClient } from './helpers/client';
 import { register, startServer, type TestServer } from './helpers/server';
+import { readProtocolOffer } from '../src/ws/bearer';
+import { presentedToken } from '../src/ws/upgrade-policy';
 
 const ORIGIN = 'http://chat.test';
 const BEARER = 'shagram.bearer.';
@@ -48,6 +50,27 @@ function attempt(query: string, protocols: string[]): Promise<Outcome> {
     ws.once('error', reject);
   });
 }
+
+describe('reading the offer (pure)', () => {
+  test.each([
+    [undefined, { ok: true, token: undefined }],
+    ['', { ok: true, token: undefined }],
+    ['shagram.json', { ok: true, token: undefined }],
+    ['shagram.json, shagram.bearer.a.b.c', { ok: true, token: 'a.b.c' }],
+    ['shagram.bearer.a.b.c,shagram.json', { ok: true, token: 'a.b.c' }],
+    ['shagram.bearer.a.b.c', { ok: false, message: 'the shagram.bearer.<token> subprotocol needs shagram.json beside it' }],
+    ['shagram.json, shagram.bearer.x, shagram.bearer.y', { ok: false, message: 'offer at most one shagram.bearer.<token> subprotocol' }],
+  ])('%j', (header, expected) => {
+    expect(readProtocolOffer(header)).toEqual(expected);
+  });
+
+  test('presentedToken: the bearer first, else ?token=', () => {
+    expect(presentedToken('/ws/general?token=q', 'shagram.json, shagram.bearer.h')).toBe('h');
+    expect(presentedToken('/ws/general?token=q', 'shagram.json')).toBe('q');
+    expect(presentedToken('/ws/general?token=q', undefined)).toBe('q');
+    expect(presentedToken('/ws/general', undefined)).toBeUndefined();
+  });
+});
 
 describe('the access token as a subprotocol (Sec-WebSocket-Protocol), not in the URL', () => {
   test('shagram.bearer.<token> beside shagram.json opens the socket as that user; the server selects shagram.json, never the bearer', async () => {
