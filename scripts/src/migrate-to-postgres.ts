@@ -30,7 +30,7 @@ const PG_MIGRATIONS = path.resolve(__dirname, '..', '..', 'app', 'migrations', '
 
 /** One table's copy: how to read a page from SQLite (keyset on `key`) and how to write it to PostgreSQL. */
 interface TableCopy {
-  table: 'users' | 'rooms' | 'messages';
+  table: 'users' | 'rooms' | 'messages' | 'token_revocations';
   key: 'id' | 'name';
   columns: readonly string[];
   insert: string;
@@ -41,19 +41,19 @@ const COPIES: readonly TableCopy[] = [
   {
     table: 'users',
     key: 'id',
-    columns: ['id', 'username', 'username_key', 'password_hash', 'created_at'],
+    columns: ['id', 'username', 'username_key', 'password_hash', 'created_at', 'token_epoch', 'deleted_at'],
     insert:
-      'INSERT INTO users(id, username, username_key, password_hash, created_at) OVERRIDING SYSTEM VALUE ' +
-      'SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])',
+      'INSERT INTO users(id, username, username_key, password_hash, created_at, token_epoch, deleted_at) OVERRIDING SYSTEM VALUE ' +
+      'SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::text[])',
   },
   {
     table: 'rooms',
     key: 'name',
-    columns: ['name', 'created_at'],
+    columns: ['name', 'created_at', 'created_by'],
     // The seeded rooms exist on both sides: keep SQLite's creation time for them.
     insert:
-      'INSERT INTO rooms(name, created_at) SELECT * FROM unnest($1::text[], $2::text[]) ' +
-      'ON CONFLICT (name) DO UPDATE SET created_at = EXCLUDED.created_at',
+      'INSERT INTO rooms(name, created_at, created_by) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ' +
+      'ON CONFLICT (name) DO UPDATE SET created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by',
   },
   {
     table: 'messages',
@@ -62,6 +62,15 @@ const COPIES: readonly TableCopy[] = [
     insert:
       'INSERT INTO messages(id, room_id, "user", text, created_at) OVERRIDING SYSTEM VALUE ' +
       'SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])',
+  },
+  {
+    // Revoked tokens and raised token epochs stay refused after the move. PostgreSQL numbers them anew, in order.
+    table: 'token_revocations',
+    key: 'id',
+    columns: ['id', 'username', 'jti', 'min_epoch', 'expires_at'],
+    insert:
+      'INSERT INTO token_revocations(username, jti, min_epoch, expires_at) SELECT r.username, r.jti, r.min_epoch, r.expires_at ' +
+      'FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::bigint[]) AS r(id, username, jti, min_epoch, expires_at) ORDER BY r.id',
   },
 ];
 
@@ -181,7 +190,10 @@ async function main(): Promise<number> {
       await client.query('LOCK TABLE users, rooms, messages IN EXCLUSIVE MODE');
       const reason = refusal(await postgresFacts(client));
       if (reason) throw new ScriptError(`${where}: ${reason}`);
-      for (const copy of COPIES) await copyTable(source, client, copy, facts[copy.table], options);
+      for (const copy of COPIES) {
+        const total = copy.table === 'token_revocations' ? Number(source.prepare('SELECT count(*) FROM token_revocations').pluck().get()) : facts[copy.table];
+        await copyTable(source, client, copy, total, options);
+      }
       const userSeq = sequenceTarget(facts.maxUserId, facts.userSequence);
       const messageSeq = sequenceTarget(facts.maxMessageId, facts.messageSequence);
       await moveSequence(client, 'users', userSeq);

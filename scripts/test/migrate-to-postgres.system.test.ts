@@ -47,6 +47,14 @@ beforeAll(async () => {
   user.run('Alice', 'alice', 'scrypt$aa', '2024-01-01T00:00:00.000Z');
   user.run('Эмиль', 'эмиль', 'scrypt$bb', '2024-01-01T00:00:01.000Z');
   user.run('bob', 'bob', 'scrypt$cc', '2024-01-01T00:00:02.000Z');
+  // an account that logged out everywhere twice, a deleted one (its tombstone), and their revocations
+  db.prepare("UPDATE users SET token_epoch = 2 WHERE username = 'Alice'").run();
+  db.prepare("UPDATE users SET password_hash = 'deleted', deleted_at = '2024-01-03T00:00:00.000Z', token_epoch = 1 WHERE username = 'bob'").run();
+  const revoke = db.prepare('INSERT INTO token_revocations(username, jti, min_epoch, expires_at, created_at) VALUES (?, ?, ?, ?, ?)');
+  revoke.run('Alice', 'jti-a', null, 4_000_000_000, '2024-01-03T00:00:00.000Z');
+  revoke.run('Alice', null, 2, 4_000_000_001, '2024-01-03T00:00:01.000Z');
+  revoke.run('bob', null, 1, 4_000_000_002, '2024-01-03T00:00:02.000Z');
+  db.prepare('INSERT INTO rooms(name, created_at, created_by) VALUES (?, ?, ?)').run('alices', '2024-01-02T00:00:02.000Z', 'Alice');
   db.prepare('INSERT INTO rooms(name, created_at) VALUES (?, ?)').run('ops-team', '2024-01-02T00:00:00.000Z');
   db.prepare('INSERT INTO rooms(name, created_at) VALUES (?, ?)').run('empty_room', '2024-01-02T00:00:01.000Z');
   const message = db.prepare('INSERT INTO messages(room_id, user, text, created_at) VALUES (?, ?, ?, ?)');
@@ -77,13 +85,13 @@ describe('scripts/migrate-to-postgres', () => {
     const lines = result.stdout.trim().split('\n');
     expect(lines.filter((line) => /: (users|rooms|messages): \d+\//.test(line))).toEqual([
       'migrate-to-postgres: users: 3/3 (100%)',
-      'migrate-to-postgres: rooms: 5/5 (100%)',
+      'migrate-to-postgres: rooms: 6/6 (100%)',
       'migrate-to-postgres: messages: 1000/2500 (40%)',
       'migrate-to-postgres: messages: 2000/2500 (80%)',
       'migrate-to-postgres: messages: 2500/2500 (100%)',
     ]);
     expect(result.stdout).not.toContain('shagram-test');
-    expect(lines[lines.length - 1]).toMatch(/^migrate-to-postgres: ok in [\d.]+ s: copied 3 users, 5 rooms, 2500 messages into postgres:\/\/shagram@127\.0\.0\.1:\d+\/copy_target; counts and highest ids match; the next message id will be above 2503$/);
+    expect(lines[lines.length - 1]).toMatch(/^migrate-to-postgres: ok in [\d.]+ s: copied 3 users, 6 rooms, 2500 messages into postgres:\/\/shagram@127\.0\.0\.1:\d+\/copy_target; counts and highest ids match; the next message id will be above 2503$/);
 
     const sqlite = openDatabase(source, SQLITE_MIGRATIONS);
     try {
@@ -93,6 +101,10 @@ describe('scripts/migrate-to-postgres', () => {
         const normalised = got.map((row) => ('id' in row ? { ...row, id: Number(row.id) } : row));
         expect(normalised).toEqual(expected);
       }
+      const revocations = sqlite.prepare('SELECT username, jti, min_epoch, expires_at FROM token_revocations ORDER BY id').all();
+      const copied = await rows(url, 'SELECT username, jti, min_epoch, expires_at FROM token_revocations ORDER BY id');
+      expect(copied.map((row) => ({ ...row, expires_at: Number(row.expires_at) }))).toEqual(revocations);
+      expect(revocations).toHaveLength(3);
     } finally {
       sqlite.close();
     }
