@@ -1,23 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { StoredMessage } from '../db/chat-store';
 import type { FanOut, FanOutSink, FanOutStats } from './fan-out';
-import {
-  backoffDelay,
-  decodeBatch,
-  decodePresenceNote,
-  decodeUsers,
-  describeConnectError,
-  encodeBatch,
-  encodePresenceNote,
-  encodeUsers,
-  fanOutKeys,
-  isValidReplicaId,
-  sameUsers,
-  unionUsers,
-  type FanOutKeys,
-} from './redis-payloads';
+import { createRedisClient, endQuietly, errorText, quit, type ConnectionRole } from './redis-connection';
+import { backoffDelay, decodeBatch, decodePresenceNote, describeConnectError, encodeBatch, fanOutKeys, isValidReplicaId, type FanOutKeys } from './redis-payloads';
+import { RedisPresence } from './redis-presence';
 import { parseRedisUrl, type RedisTarget } from './redis-url';
 
 /** Settings of {@link RedisFanOut}. */
@@ -45,49 +33,6 @@ export interface RedisFanOutOptions {
 /** Counters, for metrics and tests. */
 export type RedisFanOutStats = FanOutStats;
 
-/** Reads the union inputs for several rooms in one atomic step and prunes replicas whose hash expired. */
-const READ_PRESENCE = `
-local ids = redis.call('SMEMBERS', KEYS[1])
-local live = {}
-for _, id in ipairs(ids) do
-  if redis.call('EXISTS', ARGV[1] .. id) == 1 then
-    live[#live + 1] = id
-  else
-    redis.call('SREM', KEYS[1], id)
-  end
-end
-local out = {}
-for i = 2, #ARGV do
-  local values = {}
-  for _, id in ipairs(live) do
-    local value = redis.call('HGET', ARGV[1] .. id, ARGV[i])
-    if value then values[#values + 1] = value end
-  end
-  out[#out + 1] = values
-end
-return out
-`;
-
-type ExecResult = [error: Error | null, result: unknown][] | null;
-
-/** The first error of a MULTI/EXEC reply, if any. */
-function execError(results: ExecResult): Error | undefined {
-  if (!results) return new Error('transaction aborted');
-  for (const [error] of results) if (error) return error;
-  return undefined;
-}
-
-/** The script's reply as one list of raw hash values per room; undefined when it has another shape. */
-function scriptValues(reply: unknown, rooms: number): unknown[][] | undefined {
-  if (!Array.isArray(reply) || reply.length !== rooms) return undefined;
-  if (!reply.every((values) => Array.isArray(values))) return undefined;
-  return reply as unknown[][];
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * Fan-out over Redis pub/sub for several replicas behind one load balancer.
  *
@@ -99,6 +44,8 @@ function errorText(error: unknown): string {
  *   is announced on `<prefix>presence`; receivers read the union atomically (a Lua script that also
  *   prunes replicas whose hash expired) and call `sink.presence`. The heartbeat also sweeps the
  *   rooms with local peers, so a crashed replica's users disappear about one TTL after it died.
+ *   The protocol is in redis-presence.ts, its script in redis-presence-script.ts, the connections'
+ *   settings in redis-connection.ts; this class runs the connections' lifecycle and availability.
  * - Outage: losing either connection calls `sink.availability(false)` once and `publish` rejects at
  *   once; ioredis reconnects with a capped backoff, and when both connections are back and
  *   subscribed, presence is re-published and `sink.availability(true)` is called once.
@@ -112,7 +59,7 @@ export class RedisFanOut implements FanOut {
 
   private readonly target: RedisTarget;
   private readonly keys: FanOutKeys;
-  private readonly presenceKey: string;
+  private readonly presence: RedisPresence;
   private readonly ttlMs: number;
   private readonly heartbeatMs: number;
   private readonly connectTimeoutMs: number;
@@ -131,15 +78,6 @@ export class RedisFanOut implements FanOut {
   private subEpoch = 0;
   private lastError: unknown;
   private heartbeatTimer: NodeJS.Timeout | undefined;
-  /** What this replica last wrote to its presence hash (room → JSON users). */
-  private written = new Map<string, string>();
-  /** A presence write failed or was skipped: the next heartbeat announces every room. */
-  private presenceDirty = false;
-  /** Presence last handed to the sink, per room with local peers. */
-  private readonly lastSent = new Map<string, string[]>();
-  /** Rooms waiting for a union read (true: send even if unchanged). */
-  private readonly pending = new Map<string, boolean>();
-  private refreshing = false;
 
   /** @throws RedisUrlError for an unusable URL, Error for inconsistent timings (one readable line each). */
   constructor(options: RedisFanOutOptions) {
@@ -164,8 +102,17 @@ export class RedisFanOut implements FanOut {
     }
     if (this.heartbeatMs >= this.ttlMs) throw new Error('Redis fan-out heartbeatMs must be below presenceTtlMs');
     this.keys = fanOutKeys(options.keyPrefix ?? 'shagram:');
-    this.presenceKey = `${this.keys.presenceKeyPrefix}${this.replicaId}`;
     this.warn = options.onWarning ?? (() => undefined);
+    this.presence = new RedisPresence(this.keys, this.replicaId, this.ttlMs, {
+      isActive: () => this.up && !this.closing,
+      publisher: () => this.pub,
+      sink: () => this.sink,
+      countMalformed: () => {
+        this.stats.malformed++;
+      },
+      malformed: (what) => this.malformed(what),
+      callSink: (what, call) => this.callSink(what, call),
+    });
   }
 
   /** True while both connections are up and the subscriber is subscribed. */
@@ -242,39 +189,10 @@ export class RedisFanOut implements FanOut {
     const sink = this.sink;
     if (!this.started || this.closing || !pub || !sink) return;
     if (!this.up) {
-      this.presenceDirty = true;
+      this.presence.markDirty();
       return;
     }
-    const users = sink.localUsers(room);
-    const multi = pub.multi();
-    if (users.length > 0) {
-      const value = encodeUsers(users);
-      multi.hset(this.presenceKey, room, value);
-      this.written.set(room, value);
-    } else {
-      multi.hdel(this.presenceKey, room);
-      this.written.delete(room);
-    }
-    this.listSelf(multi, this.written.size > 0);
-    multi.publish(this.keys.presence, encodePresenceNote(this.replicaId, [room]));
-    multi.exec().then(
-      (results) => {
-        if (execError(results)) this.presenceDirty = true;
-      },
-      () => {
-        this.presenceDirty = true;
-      },
-    );
-  }
-
-  /**
-   * Keeps this replica's entry in the replicas set in step with its presence hash: listed (and the hash's TTL
-   * refreshed) while it has peers somewhere, unlisted when it has none, so the set only names replicas whose hash
-   * can exist. (Readers prune entries whose hash expired, e.g. after a crash.)
-   */
-  private listSelf(multi: ReturnType<Redis['multi']>, hasPresence: boolean): void {
-    if (hasPresence) multi.pexpire(this.presenceKey, this.ttlMs).sadd(this.keys.replicas, this.replicaId);
-    else multi.srem(this.keys.replicas, this.replicaId);
+    this.presence.changed(pub, room, sink.localUsers(room));
   }
 
   /** Withdraws this replica's presence (deletes its hash, announces it) and quits both connections. */
@@ -285,50 +203,19 @@ export class RedisFanOut implements FanOut {
     this.heartbeatTimer = undefined;
     const pub = this.pub;
     const sub = this.sub;
-    if (pub && this.up) {
-      const rooms = [...this.written.keys()];
-      try {
-        const multi = pub.multi().del(this.presenceKey).srem(this.keys.replicas, this.replicaId);
-        if (rooms.length > 0) multi.publish(this.keys.presence, encodePresenceNote(this.replicaId, rooms));
-        await multi.exec();
-      } catch {
-        // Best effort: the hash expires by itself after the TTL.
-      }
-    }
+    if (pub && this.up) await this.presence.withdraw(pub);
     this.up = false;
     this.sink = undefined;
-    this.written.clear();
+    this.presence.forget();
     await Promise.all([quit(pub), quit(sub)]);
   }
 
-  private createClient(role: 'pub' | 'sub'): Redis {
-    const { host, port, username, password, db, tls } = this.target;
-    const client = new Redis({
-      host,
-      port,
-      username,
-      password,
-      db,
-      tls: tls ? {} : undefined,
-      lazyConnect: true,
-      // Never queue while disconnected: publish must fail fast so the sender can be told.
-      enableOfflineQueue: false,
-      // A PUBLISH whose reply was lost is not re-sent (it may have been delivered already).
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: 0,
-      // Subscriptions are renewed by hand so that availability is reported only once they are.
-      autoResubscribe: false,
-      connectTimeout: this.connectTimeoutMs,
-      // ioredis arms this timer when ending a socket, even one that already closed
-      // during a reconnect loop: keep it short so a closing process is not held for 2 s.
-      disconnectTimeout: 250,
-      commandTimeout: this.commandTimeoutMs,
-      connectionName: `shagram-${role}-${this.replicaId}`.replace(/:/g, '_'),
-      disableClientInfo: true,
-      // At start (and after close) no retry: start() reports the failure; at run time, a capped backoff.
-      retryStrategy: (attempt) =>
-        this.started && !this.closing ? backoffDelay(attempt, 100, this.maxBackoffMs, Math.random()) : null,
-    });
+  private createClient(role: ConnectionRole): Redis {
+    const timeouts = { connectTimeoutMs: this.connectTimeoutMs, commandTimeoutMs: this.commandTimeoutMs };
+    // At start (and after close) no retry: start() reports the failure; at run time, a capped backoff.
+    const client = createRedisClient(this.target, role, this.replicaId, timeouts, (attempt) =>
+      this.started && !this.closing ? backoffDelay(attempt, 100, this.maxBackoffMs, Math.random()) : null,
+    );
     client.on('error', (error: unknown) => {
       this.lastError = error;
     });
@@ -389,7 +276,7 @@ export class RedisFanOut implements FanOut {
     this.callSink('availability', (sink) => sink.availability(true));
     this.heartbeat(true);
     const sink = this.sink;
-    if (sink) this.refresh(sink.localRooms(), true);
+    if (sink) this.presence.refresh(sink.localRooms(), true);
   }
 
   /**
@@ -402,32 +289,9 @@ export class RedisFanOut implements FanOut {
     const sub = this.sub;
     const sink = this.sink;
     if (!this.up || this.closing || !pub || !sub || !sink) return;
-    const announce = announceAll || this.presenceDirty;
-    this.presenceDirty = false;
-    const fields = new Map<string, string>();
-    for (const room of sink.localRooms()) {
-      const users = sink.localUsers(room);
-      if (users.length > 0) fields.set(room, encodeUsers(users));
-    }
-    const changed = new Set<string>();
-    for (const [room, value] of fields) if (announce || this.written.get(room) !== value) changed.add(room);
-    for (const room of this.written.keys()) if (announce || !fields.has(room)) changed.add(room);
-    this.written = fields;
-    const multi = pub.multi().del(this.presenceKey);
-    if (fields.size > 0) multi.hset(this.presenceKey, Object.fromEntries(fields));
-    this.listSelf(multi, fields.size > 0);
-    if (changed.size > 0) multi.publish(this.keys.presence, encodePresenceNote(this.replicaId, [...changed]));
-    multi.exec().then(
-      (results) => {
-        if (execError(results)) this.presenceDirty = true;
-      },
-      (error: unknown) => {
-        this.presenceDirty = true;
-        this.probeFailed(pub, error);
-      },
-    );
+    this.presence.rewrite(pub, sink, announceAll).catch((error: unknown) => this.probeFailed(pub, error));
     sub.ping().catch((error: unknown) => this.probeFailed(sub, error));
-    this.refresh(sink.localRooms(), false);
+    this.presence.refresh(sink.localRooms(), false);
   }
 
   /** A connection that looks up but does not answer (half-open socket, hung server) is recycled. */
@@ -436,58 +300,6 @@ export class RedisFanOut implements FanOut {
     if (!/timed? ?out/i.test(errorText(error))) return;
     this.warn(`Redis fan-out: no answer from ${this.target.display} within ${this.commandTimeoutMs} ms; reconnecting`);
     client.disconnect(true);
-  }
-
-  /** Queues a union read for `rooms`; reads run one at a time, coalescing what arrives meanwhile. */
-  private refresh(rooms: Iterable<string>, force: boolean): void {
-    for (const room of rooms) this.pending.set(room, force || (this.pending.get(room) ?? false));
-    if (!this.refreshing && this.pending.size > 0) void this.runRefresh();
-  }
-
-  private async runRefresh(): Promise<void> {
-    this.refreshing = true;
-    try {
-      while (this.pending.size > 0 && this.up && !this.closing) {
-        const batch = new Map(this.pending);
-        this.pending.clear();
-        const pub = this.pub;
-        const sink = this.sink;
-        if (!pub || !sink) return;
-        const local = new Set(sink.localRooms());
-        for (const room of this.lastSent.keys()) if (!local.has(room)) this.lastSent.delete(room);
-        const rooms = [...batch.keys()].filter((room) => local.has(room));
-        if (rooms.length === 0) continue;
-        let reply: unknown;
-        try {
-          reply = await pub.eval(READ_PRESENCE, 1, this.keys.replicas, this.keys.presenceKeyPrefix, ...rooms);
-        } catch {
-          // Lost or slow Redis: the availability handling or the next heartbeat sweep takes over.
-          this.presenceDirty = true;
-          return;
-        }
-        const values = scriptValues(reply, rooms.length);
-        if (!values) {
-          this.stats.malformed++;
-          continue;
-        }
-        rooms.forEach((room, index) => {
-          const lists: string[][] = [];
-          for (const raw of values[index] ?? []) {
-            const users = typeof raw === 'string' ? decodeUsers(raw) : undefined;
-            if (users) lists.push(users);
-            else this.malformed(`presence value for room ${room}`);
-          }
-          const users = unionUsers(lists);
-          const previous = this.lastSent.get(room);
-          if (batch.get(room) !== true && previous && sameUsers(previous, users)) return;
-          if (!this.sink?.localRooms().includes(room)) return;
-          this.lastSent.set(room, users);
-          this.callSink('presence', (target) => target.presence(room, users));
-        });
-      }
-    } finally {
-      this.refreshing = false;
-    }
   }
 
   private onMessage(channel: string, payload: string): void {
@@ -506,7 +318,7 @@ export class RedisFanOut implements FanOut {
         this.malformed(`presence note (${decoded.reason})`);
         return;
       }
-      this.refresh(decoded.value.rooms, true);
+      this.presence.refresh(decoded.value.rooms, true);
     }
   }
 
@@ -528,31 +340,3 @@ export class RedisFanOut implements FanOut {
   }
 }
 
-/** Quits a connection politely when it is up (waiting for its end), and always ends it (no reconnect timer survives). */
-async function quit(client: Redis | undefined): Promise<void> {
-  if (!client) return;
-  if (client.status === 'ready') {
-    let timer: NodeJS.Timeout | undefined;
-    const ended = new Promise<void>((resolve) => {
-      client.once('end', () => resolve());
-      timer = setTimeout(resolve, 1000);
-    });
-    try {
-      await client.quit();
-      await ended;
-    } catch {
-      // Already gone.
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  endQuietly(client);
-}
-
-/**
- * Ends a connection and its reconnect loop. A connection already ended is left alone: calling
- * `disconnect()` again would arm ioredis' 2 s "destroy the stream" timer on a closed stream.
- */
-function endQuietly(client: Redis): void {
-  if (client.status !== 'end') client.disconnect();
-}
