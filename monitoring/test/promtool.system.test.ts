@@ -45,7 +45,7 @@ describe('promtool and amtool over monitoring/', () => {
     expect(stdout.match(/SUCCESS: \d+ rules found/g)).toHaveLength(rulesFiles.length);
   });
 
-  it.each(['telegram', 'email'])('amtool check-config: the %s receiver', async (receiver) => {
+  it.each(['telegram', 'email', 'none'])('amtool check-config: the %s receiver', async (receiver) => {
     const rendered = renderConfig(path.join(MONITORING_DIR, 'alertmanager', `${receiver}.yml.template`), SAMPLE_ENV);
     const { stdout } = await run('amtool', ['check-config', rendered]);
     expect(stdout).toMatch(/SUCCESS/);

@@ -34,6 +34,19 @@ describe('render-config.sh (the Prometheus and Alertmanager entrypoint)', () => 
     expect(doc.receivers[0].email_configs[0].to).toBe('ops@example.com');
   });
 
+  it('renders the receiver-less configuration with no settings at all (ALERT_RECEIVER=none)', () => {
+    const doc = YAML.parse(fs.readFileSync(renderConfig(alertmanagerTemplate('none'), {}), 'utf8'));
+    expect(doc.route.receiver).toBe('nobody');
+    expect(doc.receivers).toEqual([{ name: 'nobody' }]);
+  });
+
+  it('has one template per documented receiver, and compose picks it by ALERT_RECEIVER', () => {
+    expect(fs.readdirSync(path.join(MONITORING_DIR, 'alertmanager')).sort()).toEqual(['email.yml.template', 'none.yml.template', 'telegram.yml.template']);
+    const compose = YAML.parse(fs.readFileSync(path.join(MONITORING_DIR, 'compose.yaml'), 'utf8'));
+    expect(compose.services.alertmanager.command[0]).toBe('/etc/shagram/alertmanager/${ALERT_RECEIVER:-telegram}.yml.template');
+    expect(compose.services.alertmanager.volumes).toContain('./alertmanager:/etc/shagram/alertmanager:ro');
+  });
+
   it('refuses to render when a variable is unset or empty, naming it, and leaves no output', () => {
     const { TELEGRAM_CHAT_ID: _unset, ...withoutChat } = SAMPLE_ENV;
     expect(renderError(alertmanagerTemplate('telegram'), withoutChat)).toMatch(/TELEGRAM_CHAT_ID is not set/);
