@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from './config/config';
 import type { ChatStore } from './db/chat-store';
-import { openDatabase } from './db/database';
+import { openDatabase } from './db/sqlite-database';
 import { SqliteStore } from './db/sqlite-store';
 import type { FanOut } from './fanout/fan-out';
 import { LocalFanOut } from './fanout/local-fan-out';

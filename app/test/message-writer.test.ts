@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChatStore, StoredMessage } from '../src/db/chat-store';
-import { openDatabase } from '../src/db/database';
+import { openDatabase } from '../src/db/sqlite-database';
 import { SqliteStore } from '../src/db/sqlite-store';
 import type { FanOut, FanOutSink } from '../src/fanout/fan-out';
 import { LocalFanOut } from '../src/fanout/local-fan-out';

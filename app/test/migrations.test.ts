@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { migrate, readMigrations } from '../src/db/migrations';
-import { openDatabase } from '../src/db/database';
+import { readMigrations } from '../src/db/migration-files';
+import { migrate } from '../src/db/sqlite-migrations';
+import { openDatabase } from '../src/db/sqlite-database';
 import { tempDir } from './helpers/server';
 
 const MIGRATIONS = path.resolve(__dirname, '..', 'migrations');

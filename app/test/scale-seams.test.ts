@@ -2,7 +2,7 @@
 // an asynchronous `since` replay racing live messages, a commit or publish that fails, and a
 // fan-out that is lost and comes back. The real SQLite store and the real in-process fan-out
 // are wrapped (not replaced) so that the timing a networked engine has can be forced.
-import { openDatabase } from '../src/db/database';
+import { openDatabase } from '../src/db/sqlite-database';
 import { SqliteStore } from '../src/db/sqlite-store';
 import type { AfterCommit, NewMessage, StoredMessage } from '../src/db/chat-store';
 import { LocalFanOut } from '../src/fanout/local-fan-out';

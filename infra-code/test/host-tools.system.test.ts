@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../../app/src/db/database';
+import { openDatabase } from '../../app/src/db/sqlite-database';
 import { buildHostTools, hostToolsLayout, installHostToolsScript, HOST_SCRIPTS, type HostToolsBuild } from '../plan/host-tools';
 import { localPrebuildEnv, writeLocalPrebuild } from '../../test/system-helpers/better-sqlite3-prebuild';
 import { startSshd, type SshServer } from '../../test/system-helpers/sshd';

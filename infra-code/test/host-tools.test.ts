@@ -12,7 +12,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { parse } from 'yaml';
-import { openDatabase } from '../../app/src/db/database';
+import { openDatabase } from '../../app/src/db/sqlite-database';
 import { startFakeHarbor } from '../../harbor/test/fake-harbor';
 import { STACK_ORDER } from '../../scripts/src/ops/compose';
 import { NODESOURCE_KEYRING, NODESOURCE_LIST, cloudInitDocument } from '../plan/cloud-init';

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { readMigrations } from '../../app/src/db/migrations';
+import { readMigrations } from '../../app/src/db/migration-files';
 import { migratePostgres } from '../../app/src/db/postgres-migrations';
 import { describePostgresUrl, openError } from '../../app/src/db/postgres-store';
 import { ScriptError, runScript } from './ops/cli';

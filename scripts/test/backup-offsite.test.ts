@@ -11,7 +11,7 @@ import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import S3rver from 's3rver';
-import { openDatabase } from '../../app/src/db/database';
+import { openDatabase } from '../../app/src/db/sqlite-database';
 import { METRIC_NAME, objectKey, type OffsiteSettings, type TargetSources } from '../src/offsite-plan';
 import { executeRestore, resolveRestorePlan, runOffsiteBackup, storedBackups, type Runtime } from '../src/ops/offsite';
 import { openBucket, uploadFile, type Bucket } from '../src/ops/s3-store';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { openDatabase } from '../../app/src/db/database';
+import { openDatabase } from '../../app/src/db/sqlite-database';
 import { openPostgresStore } from '../../app/src/db/postgres-store';
 import { startPostgres, type TestPostgres } from '../../test/system-helpers/postgres';
 

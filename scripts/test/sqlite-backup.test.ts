@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
-import { openDatabase } from '../../app/src/db/database';
+import { openDatabase } from '../../app/src/db/sqlite-database';
 import { backupToGzip, prepareRestore, swapInDatabase, verifyShagramDatabase } from '../src/ops/sqlite-backup';
 
 const MIGRATIONS = path.join(__dirname, '../../app/migrations');

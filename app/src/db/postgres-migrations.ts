@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import type { Migration } from './migrations';
+import type { Migration } from './migration-files';
 
 /**
  * The advisory lock that serialises migrations. The two-key form lives in a key space of its own, apart

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { DELETED_PASSWORD_HASH, type AfterCommit, type ChatStore, type CreateRoomResult, type NewMessage, type RevocationRow, type StoredMessage, type UserRow } from './chat-store';
-import { readMigrations } from './migrations';
+import { readMigrations } from './migration-files';
 import { migratePostgres } from './postgres-migrations';
 
 /** Options of {@link openPostgresStore}. */

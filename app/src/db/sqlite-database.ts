@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { migrate, readMigrations } from './migrations';
+import { readMigrations } from './migration-files';
+import { migrate } from './sqlite-migrations';
 
 /**
  * Opens the SQLite database in WAL mode with full fsync on commit (an acknowledged message

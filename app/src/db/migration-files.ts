@@ -1,6 +1,6 @@
+/** The numbered SQL files both engines migrate from (`app/migrations/`, and `app/migrations/postgres/`). */
 import fs from 'node:fs';
 import path from 'node:path';
-import type Database from 'better-sqlite3';
 
 /** One numbered SQL file from the migrations folder. */
 export interface Migration {
@@ -24,20 +24,4 @@ export function readMigrations(dir: string): Migration[] {
     if (migration.version !== index + 1) throw new Error(`migration ${migration.name} is out of sequence: expected number ${index + 1}`);
   });
   return migrations;
-}
-
-/**
- * Applies every migration newer than `PRAGMA user_version`, all in one transaction:
- * either the schema reaches the newest version or nothing changes.
- * @returns the versions applied.
- */
-export function migrate(db: Database.Database, migrations: Migration[]): number[] {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  const pending = migrations.filter((migration) => migration.version > current);
-  if (pending.length === 0) return [];
-  db.transaction(() => {
-    for (const migration of pending) db.exec(migration.sql);
-    db.pragma(`user_version = ${pending[pending.length - 1]!.version}`);
-  })();
-  return pending.map((migration) => migration.version);
 }
