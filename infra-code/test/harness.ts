@@ -180,7 +180,7 @@ async function settle(p: Platform): Promise<void> {
 }
 
 /** Sets config and mocks, runs a program that returns outputs only, and waits for them. */
-export async function runMockedOutputs<T extends Record<string, pulumi.Output<unknown>>>(
+export async function runMockedOutputs<T extends { [K in keyof T]: pulumi.Output<unknown> }>(
   config: Record<string, string>,
   secretKeys: string[],
   run: () => T,
@@ -190,7 +190,7 @@ export async function runMockedOutputs<T extends Record<string, pulumi.Output<un
   await pulumi.runtime.setMocks(schemaCheckingMocks(rec), 'shagram', 'bootstrap', false);
   pulumi.runtime.setAllConfig(config, secretKeys);
   const outputs = run();
-  await Promise.all(Object.values(outputs).map(promise));
+  await Promise.all(Object.values<pulumi.Output<unknown>>(outputs).map(promise));
   await new Promise((r) => setImmediate(r));
   return { outputs, run: rec };
 }
