@@ -32,12 +32,18 @@ export interface LoopbackEdge {
  * Renders nginx/templates with the same substitution the nginx image performs, writes a private
  * nginx.conf under `dir`, checks it with `nginx -t`, and starts Debian's nginx on loopback ports.
  */
-export async function startLoopbackEdge(dir: string, upstreams: { app: string; jenkins: string; registry: string }, tlsDir: string): Promise<LoopbackEdge> {
+export async function startLoopbackEdge(
+  dir: string,
+  upstreams: { app: string; jenkins: string; registry: string; grafana?: string },
+  tlsDir: string,
+): Promise<LoopbackEdge> {
   const httpPort = await freePort();
   const httpsPort = await freePort();
   const webroot = path.join(dir, 'acme');
   const accessLog = path.join(dir, 'access.log');
-  const env = loopbackEdgeEnv({ httpPort, httpsPort, ...upstreams, tlsDir, webroot, accessLog });
+  // With a Grafana upstream, the optional Grafana server is rendered for grafana.shagram.test (GRAFANA_HOST).
+  const hosts = upstreams.grafana ? { chat: 'chat.shagram.test', jenkins: 'jenkins.shagram.test', registry: 'registry.shagram.test', grafana: 'grafana.shagram.test' } : undefined;
+  const env = loopbackEdgeEnv({ httpPort, httpsPort, ...upstreams, tlsDir, webroot, accessLog, hosts });
   for (const sub of ['conf.d', 'acme/.well-known/acme-challenge']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   renderTemplateDir(path.join(__dirname, '..', 'templates'), path.join(dir, 'conf.d'), env, EDGE_ENVSUBST_FILTER);
   fs.writeFileSync(path.join(dir, 'nginx.conf'), loopbackNginxConf(dir));
