@@ -11,7 +11,11 @@ const PAGES = ['README.md', ...fs.readdirSync(path.join(REPO_ROOT, 'docs')).filt
 /** Problems with the links of one page, each naming the page, the line and the link. */
 function brokenLinks(page: string): string[] {
   const problems: string[] = [];
-  for (const { target, line } of links(readRepoFile(page))) {
+  for (const { target, line, malformed } of links(readRepoFile(page))) {
+    if (malformed) {
+      problems.push(`${page}:${line}: a link whose target does not end with ")": ](${target}…`);
+      continue;
+    }
     if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('//')) continue; // http:, https:, mailto: ...
     const [file, anchor] = target.split('#', 2) as [string, string | undefined];
     const resolved = file === '' ? page : path.posix.normalize(path.posix.join(path.posix.dirname(page), decodeURIComponent(file)));
@@ -60,11 +64,12 @@ describe('the link checker', () => {
     try {
       fs.writeFileSync(
         path.join(REPO_ROOT, page),
-        '# Title\n\n## Real heading\n\n[ok](#real-heading) [gone](missing.md) [bad](#no-such-heading) [up](../api.md#http-api) `[code](nowhere.md)`\n',
+        '# Title\n\n## Real heading\n\n[ok](#real-heading) [gone](missing.md) [bad](#no-such-heading) [up](../api.md#http-api) `[code](nowhere.md)`\n[cut](api.md and more) text\n',
       );
       expect(brokenLinks(page)).toEqual([
         `${page}:5: (missing.md) ${path.posix.join(path.posix.dirname(page), 'missing.md')} does not exist`,
         `${page}:5: (#no-such-heading) ${page} has no heading with the anchor #no-such-heading`,
+        `${page}:6: a link whose target does not end with ")": ](api.md and more) text…`,
       ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -80,11 +80,14 @@ export function headingSlugs(markdown: string): Set<string> {
   return slugs;
 }
 
-/** One inline link or image of a Markdown file. */
+/** One inline link or image of a Markdown file; `malformed` when `](` is not followed by `target)`. */
 export interface MarkdownLink {
   target: string;
   line: number;
+  malformed?: boolean;
 }
+
+const INLINE_TARGET = /^\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/;
 
 /** Inline links and images `[text](target)` outside code blocks and code spans. */
 export function links(markdown: string): MarkdownLink[] {
@@ -93,7 +96,11 @@ export function links(markdown: string): MarkdownLink[] {
     .split('\n')
     .forEach((raw, i) => {
       const line = raw.replace(/`[^`]*`/g, '');
-      for (const match of line.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) found.push({ target: match[1]!, line: i + 1 });
+      for (let at = line.indexOf(']('); at >= 0; at = line.indexOf('](', at + 2)) {
+        const match = INLINE_TARGET.exec(line.slice(at));
+        if (match) found.push({ target: match[1]!, line: i + 1 });
+        else found.push({ target: line.slice(at + 2, at + 42), line: i + 1, malformed: true });
+      }
     });
   return found;
 }
