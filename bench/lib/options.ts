@@ -43,7 +43,7 @@ export interface BenchOptions {
   out: string;
   /** Shagram's production entry point. */
   shagramEntry: string;
-  /** Extra node flags for the Shagram process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+  /** Extra node flags for the Shagram process (e.g. `--cpu-prof --cpu-prof-dir=./prof`). */
   shagramNodeArgs: string[];
   help: boolean;
 }
