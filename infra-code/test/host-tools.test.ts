@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
+import S3rver from 's3rver';
 import { parse } from 'yaml';
 import { openDatabase } from '../../app/src/db/sqlite-database';
 import { startFakeHarbor } from '../../harbor/test/fake-harbor';
@@ -335,6 +336,43 @@ describe('the built tools, installed from the archive into a base folder with no
     expect(check.prepare('SELECT text FROM messages').all()).toEqual([{ text: 'hello from the host' }]);
     check.close();
   });
+
+  test('backup-offsite and restore-offsite: a round trip through an S3 server on loopback, from the installed bundles', async () => {
+    const s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: path.join(tmp, 's3'), configureBuckets: [{ name: 'offsite', configs: [] }] });
+    const { port } = await s3.run();
+    try {
+      const db = path.join(tmp, 'offsite', 'shagram.db');
+      fs.mkdirSync(path.dirname(db), { recursive: true });
+      const made = openDatabase(db, path.join(REPO, 'app/migrations'));
+      made.prepare("INSERT INTO messages(room_id, user, text, created_at) VALUES ('general', 'ops', 'kept off the host', '2026-12-01T00:00:00.000Z')").run();
+      made.close();
+      const env = {
+        PATH: process.env.PATH,
+        SHAGRAM_BACKUP_BUCKET: 'offsite',
+        SHAGRAM_BACKUP_ENDPOINT: `http://127.0.0.1:${port}`,
+        SHAGRAM_BACKUP_ACCESS_KEY_ID: 'S3RVER',
+        SHAGRAM_BACKUP_SECRET_ACCESS_KEY: 'S3RVER',
+        SHAGRAM_BACKUP_ENCRYPTION_KEY: '5a'.repeat(32),
+        SHAGRAM_BACKUP_METRICS_FILE: path.join(tmp, 'offsite', 'metrics', 'backup.prom'),
+      };
+      const backup = await run(path.join(layout.binDir, 'backup-offsite'), ['--only', 'chat', '--db', db, '--work-dir', path.join(tmp, 'offsite-work')], { env });
+      expect(backup.stderr).toBe('');
+      expect(backup.code).toBe(0);
+      expect(backup.stdout).toMatch(/^backup-offsite: chat: ok in /m);
+      expect(fs.readFileSync(env.SHAGRAM_BACKUP_METRICS_FILE, 'utf8')).toMatch(/^shagram_backup_last_success_timestamp_seconds\{target="chat"\} \d+$/m);
+      const later = new Database(db);
+      later.prepare("INSERT INTO messages(room_id, user, text, created_at) VALUES ('general', 'ops', 'after the backup', '2026-12-02T00:00:00.000Z')").run();
+      later.close();
+      const restore = await run(path.join(layout.binDir, 'restore-offsite'), ['chat', '--db', db], { env });
+      expect(restore.stderr).toBe('');
+      expect(restore.code).toBe(0);
+      const check = new Database(db, { readonly: true });
+      expect(check.prepare('SELECT text FROM messages').all()).toEqual([{ text: 'kept off the host' }]);
+      check.close();
+    } finally {
+      await s3.close();
+    }
+  }, 60_000);
 
   test('status and restore answer --help through their wrappers', async () => {
     for (const name of ['status', 'restore']) {
