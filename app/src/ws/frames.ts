@@ -44,6 +44,28 @@ export function parseClientFrame(data: Buffer | string, isBinary: boolean): Clie
   return { kind: 'message', text };
 }
 
+/** Longest frame that can be a typing signal (`{"type":"typing"}` with room for whitespace): longer ones are never parsed as one. */
+export const MAX_TYPING_FRAME_BYTES = 64;
+
+/**
+ * True for the JSON-mode typing signal `{"type":"typing"}` (an object whose `type` is exactly `"typing"`; nothing
+ * else is read from it). Only short text frames are parsed, so the check costs nothing before the rate limit.
+ */
+export function isTypingFrame(data: Buffer | string, isBinary: boolean): boolean {
+  if (isBinary || data.length > MAX_TYPING_FRAME_BYTES) return false;
+  try {
+    const value: unknown = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && (value as { type?: unknown }).type === 'typing';
+  } catch {
+    return false;
+  }
+}
+
+/** JSON-mode typing event: `user` is writing in `room` (never stored, never sent to plain readers). */
+export function typingEvent(room: string, user: string): string {
+  return JSON.stringify({ type: 'typing', room, user });
+}
+
 /**
  * What a plain line must not carry: C0 controls (LF, CR, TAB, ESC, …), DEL, C1 controls (NEL U+0085 among
  * them) and the Unicode line and paragraph separators U+2028 / U+2029. Any of them could make one message

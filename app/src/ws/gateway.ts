@@ -10,7 +10,7 @@ import type { Revocations } from '../auth/revocation-service';
 import type { Metrics } from '../metrics';
 import type { Logger } from '../logger';
 import { decideUpgrade, presentedToken } from './upgrade-policy';
-import { errorEvent, JSON_SUBPROTOCOL, messageEvent, parseClientFrame, plainLine } from './frames';
+import { errorEvent, isTypingFrame, JSON_SUBPROTOCOL, messageEvent, parseClientFrame, plainLine } from './frames';
 import { Hub } from './hub';
 import { MessageWriter } from './message-writer';
 import { Peer } from './peer';
@@ -22,6 +22,11 @@ import { ConnectionLimits } from './connection-limits';
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** Messages replayed for `since` at most. */
 export const MAX_REPLAY = 500;
+/**
+ * Typing signals passed on per connection at most once in this many ms (the browser sends one per 3 s while
+ * typing); extras are dropped. They are never stored and do not take from the account's message bucket.
+ */
+export const TYPING_MIN_INTERVAL_MS = 2000;
 
 export interface GatewayDeps {
   config: Config;
@@ -277,6 +282,8 @@ export class ChatGateway {
   private receive(peer: Peer, data: Buffer, isBinary: boolean): void {
     const { metrics } = this.deps;
     if (this.deps.isDraining()) return;
+    // JSON mode only: a plain peer's `{"type":"typing"}` goes the old way (a frame without text).
+    if (peer.json && isTypingFrame(data, isBinary)) return this.typing(peer);
     if (!peer.bucket.take()) {
       metrics.framesRejected.inc({ reason: 'rate_limited' });
       if (peer.json) peer.sendText(errorEvent('rate_limited', 'too many messages, slow down'));
@@ -289,6 +296,17 @@ export class ChatGateway {
       metrics.framesRejected.inc({ reason: frame.code });
       if (peer.json) peer.sendText(errorEvent(frame.code, frame.message));
     }
+  }
+
+  /** Passes a typing signal on to the room's other JSON peers on this replica, at most one per interval per connection. */
+  private typing(peer: Peer): void {
+    const now = Date.now();
+    if (now - peer.lastTypingAt < TYPING_MIN_INTERVAL_MS) {
+      this.deps.metrics.framesRejected.inc({ reason: 'typing_dropped' });
+      return;
+    }
+    peer.lastTypingAt = now;
+    this.hub.sendTyping(peer);
   }
 
   private ping(): void {

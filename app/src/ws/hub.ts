@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../db/chat-store';
-import { messageEvent, plainLine, presenceEvent } from './frames';
+import { messageEvent, plainLine, presenceEvent, typingEvent } from './frames';
 import type { Peer } from './peer';
 import { encodeTextFrame, type TextFrame } from './text-frame';
 
@@ -174,6 +174,23 @@ export class Hub {
     const rooms = [...this.presenceDirty];
     this.presenceDirty.clear();
     for (const room of rooms) this.onPresenceDirty(room);
+  }
+
+  /**
+   * Tells the JSON peers in `from`'s room, other than `from`'s own user, that this user is typing. Plain peers
+   * get nothing. Peers still replaying are skipped (a typing signal is worth nothing late). @returns recipients.
+   */
+  sendTyping(from: Peer): number {
+    const peers = this.rooms.get(from.room);
+    if (!peers) return 0;
+    let event: TextFrame | undefined;
+    let sent = 0;
+    for (const peer of peers) {
+      if (!peer.json || peer.user === from.user || peer.replayBuffer) continue;
+      peer.send((event ??= encodeTextFrame(typingEvent(from.room, from.user))));
+      sent++;
+    }
+    return sent;
   }
 
   /** Sends the users of `room` (as the fan-out computed them) to this replica's JSON peers there. */

@@ -20,6 +20,8 @@ export class Peer {
    * one its replay read from the database before the fan-out delivered it — and is not sent again.
    */
   lastId = 0;
+  /** When this peer's last typing signal was passed on (ms since the epoch); extras sooner are dropped. */
+  lastTypingAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly socket: WebSocket,
