@@ -120,7 +120,9 @@ export async function packAndEncrypt(command: Command, file: string, key: Buffer
   const code = await exited;
   if (code !== 0) {
     fs.rmSync(file, { force: true });
-    throw new ScriptError(`${bin} exited ${code}: ${lastLine({ code, stdout: '', stderr })}`);
+    // GNU tar ends with a summary ("Error is not recoverable", "Exiting with failure status…"): name the cause instead.
+    const cause = stderr.split('\n').map((l) => l.trim()).find((l) => l !== '' && !/Error is not recoverable|Exiting with failure status/.test(l));
+    throw new ScriptError(`${bin} exited ${code}: ${cause ?? lastLine({ code, stdout: '', stderr })}`);
   }
   return written;
 }
