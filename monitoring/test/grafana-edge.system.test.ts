@@ -67,7 +67,8 @@ test("Grafana's /metrics is refused in every spelling and never reaches Grafana"
 });
 
 test("Grafana Live's WebSocket upgrade passes through the edge", async () => {
-  const socket = new WebSocket(`wss://127.0.0.1:${edge.httpsPort}/api/live/ws`, { headers: { host: GRAFANA }, servername: GRAFANA, ca });
+  const tlsOptions = { ca, servername: GRAFANA };
+  const socket = new WebSocket(`wss://127.0.0.1:${edge.httpsPort}/api/live/ws`, { ...tlsOptions, headers: { Host: GRAFANA } });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
