@@ -1,10 +1,8 @@
 // Catching up after a reconnect through the history API. The WebSocket's `since` replay sends at
-// most 500 messages (docs: WebSocket replay) and then goes live, so a page that was away while more than that
-// was said would silently miss the ones in between. After every reconnect the page therefore also
-// reads the history backwards, newest page first, until it reaches the last message it had shown.
-// The Timeline drops whatever arrives twice, so the overlap with the replay costs only bytes; in
-// the common case (a short absence) it is one request for the default page, which the server
-// answers from its cache.
+// most 500 messages (docs: WebSocket replay) and then goes live; it ends with a `replay` event that
+// says whether it held everything (`complete`). Only when it did not does the page read the hole it
+// names — the messages with `last_id < id < next_before` — backwards, newest page first, until it
+// reaches `last_id`. The Timeline drops whatever arrives twice, so an overlap costs only bytes.
 
 /** Messages per history request after the first page (the API's maximum). */
 export const CATCH_UP_PAGE = 200;
@@ -16,7 +14,9 @@ export const CATCH_UP_MAX_PAGES = 10;
 
 /**
  * @typedef {object} CatchUpLimits
- * @property {number} firstPageSize how many messages `readPage(undefined)` asks for
+ * @property {number} [before] where to start: the first page is `readPage(before)` (the hole's upper bound,
+ *   `next_before` of an incomplete `replay` event); without it, `readPage(undefined)` (the newest messages)
+ * @property {number} [firstPageSize] how many messages `readPage(undefined)` asks for (required without `before`)
  * @property {number} [pageSize] how many `readPage(before)` asks for
  * @property {number} [maxPages]
  */
@@ -36,9 +36,9 @@ export async function catchUp(readPage, sinceId, limits) {
   /** @type {PagedMessage[]} */
   const messages = [];
   /** @type {number | undefined} */
-  let before;
+  let before = limits.before;
   for (let page = 0; page < maxPages; page++) {
-    const asked = before === undefined ? limits.firstPageSize : (limits.pageSize ?? CATCH_UP_PAGE);
+    const asked = before === undefined ? (limits.firstPageSize ?? 0) : (limits.pageSize ?? CATCH_UP_PAGE);
     const batch = await readPage(before);
     messages.unshift(...batch.filter((message) => message.id > sinceId));
     // the room's oldest page, or a page reaching back to what was already shown: nothing is left

@@ -108,6 +108,18 @@ export function presenceEvent(room: string, users: string[]): string {
   return JSON.stringify({ type: 'presence', room, users });
 }
 
+/**
+ * JSON-mode end-of-replay event, sent after the `since` replay and before any live message. `complete` says the
+ * replay sent every message after `since` up to the moment the socket went live. When the replay stopped at its
+ * cap, `complete` is false and the socket was not sent the messages with `last_id < id < next_before`: the client
+ * reads them with `GET /api/messages/:room?before=<next_before>`; everything from `next_before` on comes live.
+ */
+export function replayEvent(room: string, lastId: number, nextBefore?: number): string {
+  return nextBefore === undefined
+    ? JSON.stringify({ type: 'replay', room, complete: true, last_id: lastId })
+    : JSON.stringify({ type: 'replay', room, complete: false, last_id: lastId, next_before: nextBefore });
+}
+
 /** JSON-mode error event. */
 export function errorEvent(code: ErrorCode, message: string): string {
   return JSON.stringify({ type: 'error', code, message });

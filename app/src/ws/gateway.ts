@@ -10,7 +10,7 @@ import type { Revocations } from '../auth/revocation-service';
 import type { Metrics } from '../metrics';
 import type { Logger } from '../logger';
 import { decideUpgrade, presentedToken } from './upgrade-policy';
-import { errorEvent, isTypingFrame, JSON_SUBPROTOCOL, messageEvent, parseClientFrame, plainLine } from './frames';
+import { errorEvent, isTypingFrame, JSON_SUBPROTOCOL, messageEvent, parseClientFrame, plainLine, replayEvent } from './frames';
 import { Hub } from './hub';
 import { MessageWriter } from './message-writer';
 import { Peer } from './peer';
@@ -232,16 +232,35 @@ export class ChatGateway {
   }
 
   /**
-   * Sends the messages after `since`, then the live ones that arrived meanwhile and are newer than the
-   * replay's last. Rejects, having sent nothing, when the replay cannot be read: the held live messages
-   * stay unsent (and are dropped with the peer), since sending them would put ids after a hole into the
-   * client's ledger and its next `since` would skip the hole for good.
+   * Sends the messages after `since`, then (JSON mode) the `replay` event saying whether that was all of them,
+   * then the live ones that arrived meanwhile and are newer than the replay's last. Rejects, having sent nothing,
+   * when the replay cannot be read: the held live messages stay unsent (and are dropped with the peer), since
+   * sending them would put ids after a hole into the client's ledger and its next `since` would skip the hole
+   * for good.
+   *
+   * A replay that stopped at {@link MAX_REPLAY} leaves a hole: the messages after its last row that were committed
+   * before the socket joined. Every message committed after the join is held in the replay buffer, so the hole
+   * ends below the first held message newer than the last row; when none is held, it ends at the room's newest
+   * message (read before anything is sent, so a failure still sends nothing).
    */
   private async replay(peer: Peer, since: number): Promise<void> {
-    const rows = await this.deps.store.since(peer.room, since, MAX_REPLAY);
+    const { store } = this.deps;
+    const rows = await store.since(peer.room, since, MAX_REPLAY);
+    const lastId = rows.length > 0 ? rows[rows.length - 1]!.id : since;
+    // Only a replay that stopped at its cap can have left something out: the next message after its last row
+    // (if any) and the room's newest bound the hole.
+    const [next, newest]: [number | undefined, number] =
+      peer.json && rows.length >= MAX_REPLAY
+        ? await Promise.all([store.since(peer.room, lastId, 1), store.history(peer.room, 1)]).then(([after, latest]) => [after[0]?.id, latest[0]?.id ?? 0])
+        : [undefined, 0];
     for (const message of rows) this.sendOnce(peer, message);
     const live = peer.replayBuffer ?? [];
     peer.replayBuffer = undefined;
+    if (peer.json) {
+      const firstLive = live.find((message) => message.id > lastId)?.id;
+      const hole = next !== undefined && (firstLive === undefined || next < firstLive);
+      peer.sendText(replayEvent(peer.room, lastId, hole ? Math.max(firstLive ?? newest + 1, next + 1) : undefined));
+    }
     for (const message of live) this.sendOnce(peer, message);
   }
 

@@ -36,8 +36,6 @@ export class ChatView {
     this.connection = null;
     this.room = '';
     this.generation = 0;
-    /** true until the first connection to the room opens after its history was loaded */
-    this.freshHistory = false;
     this.wireComposer();
   }
 
@@ -54,7 +52,6 @@ export class ChatView {
     this.timeline.reset(this.options.session().username);
     this.showPresence([]);
     this.showOlder(false);
-    this.freshHistory = false;
     say(this.notice, '');
     this.setState({ state: 'connecting' });
     try {
@@ -63,7 +60,6 @@ export class ChatView {
       this.timeline.add(messages);
       this.timeline.scrollToEnd();
       this.showOlder(messages.length === api.DEFAULT_PAGE);
-      this.freshHistory = true;
     } catch (failure) {
       if (generation !== this.generation) return;
       if (failure instanceof api.ApiError && failure.status === 404) {
@@ -94,18 +90,19 @@ export class ChatView {
   }
 
   /**
-   * After a reconnect (or a first connection without history), reads what the `since` replay may
-   * have left out: it stops at 500 messages (see catch-up.js).
+   * Reads what a `since` replay that stopped at its cap left out (its `replay` event said
+   * `complete: false`): the messages with `lastId < id < nextBefore`, newest page first (see catch-up.js).
    * @private
-   * @param {number} since the largest id shown when the connection was made
+   * @param {number} lastId the replay's last message id
+   * @param {number} nextBefore the first id the socket delivers after the hole
    */
-  async catchUpFrom(since) {
+  async catchUpHole(lastId, nextBefore) {
     const { generation, room } = this;
     try {
       const result = await catchUp(
         (before) => (before === undefined ? api.history(room) : api.history(room, { before, limit: CATCH_UP_PAGE })),
-        since,
-        { firstPageSize: api.DEFAULT_PAGE },
+        lastId,
+        { before: nextBefore, firstPageSize: api.DEFAULT_PAGE },
       );
       if (generation !== this.generation) return;
       this.timeline.add(result.messages);
@@ -162,6 +159,9 @@ export class ChatView {
   onEvent(event) {
     if (event.type === 'message' && event.room === this.room) {
       this.timeline.add([event]);
+    } else if (event.type === 'replay' && event.room === this.room && event.complete === false) {
+      // the replay stopped at its cap: read the hole it names over HTTP (a complete replay needs nothing)
+      void this.catchUpHole(Number(event.last_id), Number(event.next_before));
     } else if (event.type === 'presence' && event.room === this.room && Array.isArray(event.users)) {
       this.showPresence(event.users);
     } else if (event.type === 'error') {
@@ -196,8 +196,6 @@ export class ChatView {
     delete this.status.dataset.retryMs;
     if (state.state === 'open') {
       this.status.textContent = 'Connected';
-      if (this.freshHistory) this.freshHistory = false;
-      else void this.catchUpFrom(state.since);
     } else if (state.state === 'connecting') {
       this.status.textContent = 'Connecting…';
     } else if (state.state === 'reconnecting') {
