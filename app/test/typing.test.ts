@@ -118,6 +118,23 @@ describe('typing signals between real clients', () => {
     const dropped = Number(/shagram_ws_frames_rejected_total\{reason="typing_dropped"\} (\d+)/.exec(metrics)?.[1] ?? 0);
     expect(dropped).toBeGreaterThanOrEqual(50 - typing.length);
 
+    // A message re-opens the typing window at once (for the next message): one extra signal per accepted message.
+    const before = bobJson.events().filter((e) => e.type === 'typing').length;
+    expect(before).toBe(typing.length);
+    // (The bucket is empty now, so this uses a connection of another account with its own bucket.)
+    const dave = await register(t.url, 'dave');
+    const daveJson = await join(room, dave.token, true);
+    await presenceOf(bobJson, 3);
+    daveJson.ws.send(JSON.stringify({ type: 'typing' }));
+    await bobJson.waitForEvent((e) => e.type === 'typing' && e.user === dave.username);
+    const firstAt = bobJson.frames.length;
+    daveJson.send('from dave');
+    daveJson.ws.send(JSON.stringify({ type: 'typing' }));
+    // The second signal follows the first at once (it may arrive before the message, which waits for its commit).
+    await bobJson.waitForEvent((e) => e.type === 'typing' && e.user === dave.username, firstAt);
+    await bobJson.waitForEvent((e) => e.type === 'message' && e.text === 'from dave');
+    expect(bobJson.events().filter((e) => e.type === 'typing' && e.user === dave.username)).toHaveLength(2);
+
     // The next message beyond the limit is still refused: typing did not open the bucket either.
     aliceJson.send('four');
     await expect(aliceJson.waitForEvent((e) => e.type === 'error')).resolves.toMatchObject({ code: 'rate_limited' });

@@ -137,6 +137,16 @@ export class RoomConnection {
     return true;
   }
 
+  /**
+   * Tells the room this user is typing (`{"type":"typing"}`; the caller sends at most one per few seconds).
+   * @returns {boolean} false when not connected
+   */
+  sendTyping() {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send('{"type":"typing"}');
+    return true;
+  }
+
   /** Closes for good (leaving the room or logging out): no reconnect. */
   close() {
     this.stopped = true;

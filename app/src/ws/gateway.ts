@@ -310,6 +310,8 @@ export class ChatGateway {
     }
     const frame = parseClientFrame(data, isBinary);
     if (frame.kind === 'message') {
+      // The next typing signal (for the next message) passes at once: at most one extra per accepted message.
+      peer.lastTypingAt = Number.NEGATIVE_INFINITY;
       this.writer.enqueue(peer, frame.text);
     } else if (frame.kind === 'reject') {
       metrics.framesRejected.inc({ reason: frame.code });

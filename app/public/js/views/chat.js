@@ -6,6 +6,7 @@ import { byId, el, say } from '../dom.js';
 import { counterText } from '../format.js';
 import { tokenExpired } from '../session.js';
 import { Timeline } from '../timeline.js';
+import { TypingIndicator, TypingThrottle } from '../typing.js';
 
 export const MAX_MESSAGE_CHARS = 4000;
 
@@ -32,6 +33,8 @@ export class ChatView {
     this.sendButton = byId('composer-send');
     this.olderButton = byId('load-older');
     this.olderButton.addEventListener('click', () => void this.loadOlder());
+    this.typing = new TypingIndicator(byId('typing'));
+    this.typingThrottle = new TypingThrottle(() => this.connection?.sendTyping() ?? false);
     /** @type {RoomConnection | null} */
     this.connection = null;
     this.room = '';
@@ -50,6 +53,8 @@ export class ChatView {
     this.title.textContent = `#${room}`;
     document.title = `#${room} · Shagram`;
     this.timeline.reset(this.options.session().username);
+    this.typing.clear();
+    this.typingThrottle.reset();
     this.showPresence([]);
     this.showOlder(false);
     say(this.notice, '');
@@ -159,6 +164,9 @@ export class ChatView {
   onEvent(event) {
     if (event.type === 'message' && event.room === this.room) {
       this.timeline.add([event]);
+      this.typing.stopped(String(event.user));
+    } else if (event.type === 'typing' && event.room === this.room && typeof event.user === 'string') {
+      if (event.user !== this.options.session().username) this.typing.typing(event.user);
     } else if (event.type === 'replay' && event.room === this.room && event.complete === false) {
       // the replay stopped at its cap: read the hole it names over HTTP (a complete replay needs nothing)
       void this.catchUpHole(Number(event.last_id), Number(event.next_before));
@@ -202,6 +210,7 @@ export class ChatView {
       this.status.dataset.retryMs = String(state.retryMs);
       this.status.textContent = `Disconnected, reconnecting in ${Math.max(1, Math.round(state.retryMs / 1000))} s…`;
       this.showPresence([]);
+      this.typing.clear();
     } else {
       this.status.textContent = 'Not connected';
     }
@@ -235,6 +244,7 @@ export class ChatView {
       this.count.classList.toggle('near-limit', used > MAX_MESSAGE_CHARS - 200);
     };
     this.input.addEventListener('input', update);
+    this.input.addEventListener('input', () => this.typingThrottle.typed(this.input.value));
     this.input.addEventListener('keydown', (/** @type {any} */ event) => {
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
@@ -250,6 +260,7 @@ export class ChatView {
         return;
       }
       say(this.notice, '');
+      this.typingThrottle.reset();
       this.input.value = '';
       update();
       this.input.focus();
