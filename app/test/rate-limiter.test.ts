@@ -52,6 +52,23 @@ describe('TokenBucket', () => {
     expect(takeAll(bucket)).toBe(3);
   });
 
+  test('isFull: true until a token is taken, then again once the whole burst has refilled', () => {
+    const c = clock();
+    const bucket = new TokenBucket({ count: 4, windowMs: 1_000 }, c.now);
+    expect(bucket.isFull()).toBe(true);
+    bucket.take();
+    expect(bucket.isFull()).toBe(false);
+    c.advance(249);
+    expect(bucket.isFull()).toBe(false);
+    c.advance(1);
+    expect(bucket.isFull()).toBe(true);
+    takeAll(bucket);
+    c.advance(999);
+    expect(bucket.isFull()).toBe(false);
+    c.advance(1);
+    expect(bucket.isFull()).toBe(true);
+  });
+
   test('the default clock is the real one', () => {
     const bucket = new TokenBucket({ count: 1, windowMs: 3_600_000 });
     expect(bucket.take()).toBe(true);
