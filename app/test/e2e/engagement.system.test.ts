@@ -1,10 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { connect } from '../helpers/client';
 import { launchBrowser, openWatchedPage, RESULTS_DIR, type WatchedPage } from './browser';
 import { UiServer } from './server';
-import { eventually, registerInUi, sendInUi, waitConnected, waitForMessage, WAIT_MS } from './chat-page';
+import { eventually, registerInUi, waitForMessage, WAIT_MS } from './chat-page';
 
 // What makes the chat one people keep open, in a real Chromium against the real server: the typing indicator,
 // unread counts per room, the phone layout's drawer, mentions (highlight, marks, notifications, tab title) and
@@ -13,7 +12,6 @@ import { eventually, registerInUi, sendInUi, waitConnected, waitForMessage, WAIT
 jest.setTimeout(90_000);
 
 const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 780 };
 
 let server: UiServer;
 let browser: Browser;
