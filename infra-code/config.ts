@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { boolString, hostname, intString } from './config-fields';
 import { inZone } from './plan/dns';
+import { githubRepositoryOf, type GithubRepository } from './plan/github-webhook';
 
 /** Thrown for a missing or invalid configuration key; the message names the key. */
 export class ConfigError extends Error {
@@ -32,6 +33,7 @@ export const SECRET_KEYS = [
   'shagram:backupSecretAccessKey',
   'shagram:backupEncryptionKey',
   'yandex:serviceAccountKeyFile',
+  'github:token',
 ] as const;
 
 /** Virtual-machine sizing (Yandex target only). */
@@ -120,6 +122,8 @@ export interface InfraConfig {
   secrets: SecretConfig;
   /** The off-host backup; undefined when `shagram:backupBucket` is not set. */
   backup?: BackupConfig;
+  /** The repository webhook the program manages (`shagram:githubWebhook: true`); undefined otherwise. */
+  githubWebhook?: { repository: GithubRepository; token: string };
 }
 
 /** Everything `parseConfig` reads: the flat config map, which keys are secret, and the process environment. */
@@ -347,6 +351,15 @@ export function parseConfig(src: ConfigSource): InfraConfig {
   };
   const backup = readBackup(src);
   if (backup) cfg.backup = backup;
+  if (read(src, 'shagram:githubWebhook', { schema: boolString, default: 'false' })) {
+    const repository = githubRepositoryOf(cfg.githubRepoUrl);
+    if (!repository) throw new ConfigError('shagram:githubWebhook', `needs a github.com repository in shagram:githubRepoUrl (got ${cfg.githubRepoUrl}); set it false and add the webhook by hand for another host`);
+    const token = read(src, 'github:token', {
+      schema: z.string().trim().min(20, 'must be a GitHub token'),
+      hint: 'a token that may manage the repository\'s webhooks (fine-grained: "Webhooks" read and write), for shagram:githubWebhook',
+    });
+    cfg.githubWebhook = { repository, token };
+  }
   if (target.kind === 'yandex' && target.dns) {
     const outside = [cfg.chatHost, cfg.jenkinsHost, cfg.registryHost].filter((h) => !inZone(h, target.dns!.domain));
     if (outside.length > 0) throw new ConfigError('shagram:dnsZone', `${outside.join(', ')} not inside ${target.dns.domain}: the records for them cannot live in that zone`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { AppImage } from './components/app-image';
 import { ComposeStack } from './components/compose-stack';
 import { DnsRecords } from './components/dns-records';
+import { GithubWebhook } from './components/github-webhook';
 import { HostReady } from './components/host-ready';
 import { HostTools } from './components/host-tools';
 import { OffsiteBackup } from './components/offsite-backup';
@@ -55,6 +56,8 @@ export interface Platform {
   tools: HostTools;
   /** The daily off-host backup's settings and timer (with `shagram:backupBucket`). */
   offsiteBackup?: OffsiteBackup;
+  /** The repository's push webhook to Jenkins (with `shagram:githubWebhook`). */
+  githubWebhook?: GithubWebhook;
   image?: AppImage;
   stacks: Record<StackName, ComposeStack>;
 }
@@ -184,11 +187,22 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
     }
   }
 
+  // GitHub pings a new hook at once: it is made when Jenkins answers behind the edge's trusted certificate.
+  const hookAfter: pulumi.Resource[] = [stacks.jenkins, certificate].filter((r): r is NonNullable<typeof r> => r !== undefined);
+  const githubWebhook = cfg.githubWebhook
+    ? new GithubWebhook(
+        'github-webhook',
+        { repository: cfg.githubWebhook.repository, token: cfg.githubWebhook.token, jenkinsHost: cfg.jenkinsHost, secret: secrets.githubWebhookSecret },
+        { dependsOn: hookAfter },
+      )
+    : undefined;
+
   return {
     vps,
     dns,
     ready,
     tools,
+    ...(githubWebhook ? { githubWebhook } : {}),
     ...(offsiteBackup ? { offsiteBackup } : {}),
     image,
     stacks: stacks as Record<StackName, ComposeStack>,

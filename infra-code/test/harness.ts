@@ -175,6 +175,7 @@ async function settle(p: Platform): Promise<void> {
   ];
   if (p.image) outs.push(p.image.image.id);
   if (p.vps) outs.push(p.vps.instance.id);
+  if (p.githubWebhook) outs.push(p.githubWebhook.hook.id);
   await Promise.all(outs.map(promise));
   await new Promise((r) => setImmediate(r));
 }
