@@ -15,6 +15,33 @@ export const SSHD_HARDENING = 'PasswordAuthentication no\nKbdInteractiveAuthenti
 /** APT periodic settings that make unattended-upgrades install security updates daily. */
 export const AUTO_UPGRADES = 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n';
 
+/** Where the kernel settings for the chat's connections are written (applied by `sysctl --system` at first boot). */
+export const SYSCTL_DROP_IN = '/etc/sysctl.d/60-shagram.conf';
+
+/**
+ * Kernel settings sized for the users one app process holds (15,000, docs/bench.md#sizing), every one a WebSocket
+ * that the edge (nginx) proxies: three files and two TCP connections per user on the host, and one upstream
+ * connection per user from the edge's side, each taking a local port towards the app.
+ */
+export const SYSCTL_SETTINGS: Readonly<Record<string, string>> = {
+  // system-wide open files: clients + upstreams + the app's side, with room for everything else
+  'fs.file-max': '1048576',
+  // the accept queues of the edge and the app during a reconnect storm (thousands of handshakes at once)
+  'net.core.somaxconn': '4096',
+  'net.ipv4.tcp_max_syn_backlog': '8192',
+  // the edge's upstream connections to the app each take a local port: ~55,000 instead of ~28,000, above the
+  // ports the host's services listen on (Jenkins 8081, Harbor 8085, …) so none is ever taken by a connection
+  'net.ipv4.ip_local_port_range': '10000 65535',
+  // connections Docker's port publishing tracks (NAT); '-' below: the key exists only once the module is loaded
+  'net.netfilter.nf_conntrack_max': '262144',
+};
+
+/** The sysctl.d text of {@link SYSCTL_SETTINGS}. */
+export function sysctlDropIn(settings: Readonly<Record<string, string>> = SYSCTL_SETTINGS): string {
+  const lines = Object.entries(settings).map(([key, value]) => `${key.startsWith('net.netfilter.') ? '-' : ''}${key} = ${value}`);
+  return `# Shagram: connection limits for the chat's sized users (written by cloud-init).\n${lines.join('\n')}\n`;
+}
+
 /** Node.js major line installed from NodeSource's apt repository (the host scripts and Harbor's installer need 20+). */
 export const NODE_MAJOR = 20;
 
@@ -51,8 +78,11 @@ export function cloudInitDocument(input: CloudInitInput): string {
       { path: '/etc/ssh/sshd_config.d/60-shagram.conf', permissions: '0644', content: SSHD_HARDENING },
       { path: '/etc/apt/apt.conf.d/20auto-upgrades', permissions: '0644', content: AUTO_UPGRADES },
       { path: '/etc/docker/daemon.json', permissions: '0644', content: '{"log-driver": "local"}\n' },
+      { path: SYSCTL_DROP_IN, permissions: '0644', content: sysctlDropIn() },
     ],
     runcmd: [
+      // the drop-in above, now (it is read again at every boot)
+      'sysctl --system',
       'install -m 0755 -d /etc/apt/keyrings',
       'curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc',
       'chmod a+r /etc/apt/keyrings/docker.asc',
