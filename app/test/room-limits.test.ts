@@ -1,5 +1,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ConfigError, loadConfig } from '../src/config/config';
 import { getJson, postJson, register, startServer, tempDir, type TestServer } from './helpers/server';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -121,5 +122,29 @@ describe('GET /api/rooms pages', () => {
     const res = await getJson(`${t.url}/api/rooms?${query}`);
     expect(res.status).toBe(400);
     expect(typeof res.body.error).toBe('string');
+  });
+});
+
+describe('configuration of the limits', () => {
+  const base = () => ({ DATABASE_PATH: path.join(tempDir(), 'shagram.db') });
+
+  test('defaults: 5 rooms per 60 s, 20 per account, revocations read every 2 s, 100,000 revoked ids held', () => {
+    const config = loadConfig(base());
+    expect(config.roomCreateRate).toEqual({ count: 5, windowMs: 60_000 });
+    expect(config.roomsPerAccount).toBe(20);
+    expect(config.revocationPollMs).toBe(2000);
+    expect(config.revokedTokensMax).toBe(100_000);
+  });
+
+  test.each([
+    ['ROOM_CREATE_RATE_LIMIT', 'lots'],
+    ['ROOM_CREATE_RATE_LIMIT', '0/60'],
+    ['ROOMS_PER_ACCOUNT', '0'],
+    ['ROOMS_PER_ACCOUNT', '-3'],
+    ['REVOCATION_POLL_MS', '60001'],
+    ['REVOKED_TOKENS_MAX', 'many'],
+  ])('%s=%s stops the start with an error naming the variable', (name, value) => {
+    expect(() => loadConfig({ ...base(), [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base(), [name]: value })).toThrow(new RegExp(`^${name}: `));
   });
 });
