@@ -344,6 +344,7 @@ export async function findBackup(bucket: Bucket, settings: OffsiteSettings, targ
 export async function executeRestore(plan: TargetRestorePlan, bucket: Bucket, aesKey: Buffer, rt: Runtime): Promise<Prepared | undefined> {
   let prepared: Prepared | undefined;
   let stopped = false;
+  let cli: Awaited<ReturnType<typeof detectCompose>> | undefined;
   const started = Date.now();
   try {
     for (const step of plan.steps) {
@@ -374,7 +375,7 @@ export async function executeRestore(plan: TargetRestorePlan, bucket: Bucket, ae
           break;
         }
         case 'wait': {
-          const cli = await detectCompose();
+          cli ??= await detectCompose();
           const health = await waitForHealth(cli, step.location, step.timeoutSeconds, (s) => rt.log(`${plan.target}: ${step.location.stack}: ${s}`), step.services);
           if (health.state !== 'healthy') throw new ScriptError(`${step.location.stack} not healthy after the restore: ${health.summary}`);
           break;
