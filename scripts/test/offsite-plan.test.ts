@@ -10,6 +10,7 @@ import { loadSettings } from '../src/ops/offsite';
 import {
   METRIC_NAME,
   chooseBackup,
+  formatBackupPlan,
   formatOffsiteRestorePlan,
   isoWeek,
   jenkinsHomeFromContainers,
@@ -251,6 +252,11 @@ describe('target plans', () => {
     const plan = planChatBackup('/var/lib/docker/volumes/shagram_app-data/_data/shagram.db', '/w/chat-1');
     expect(plan.steps[0]).toEqual({ kind: 'sqlite', source: '/var/lib/docker/volumes/shagram_app-data/_data/shagram.db' });
     expect(argvs(plan.steps)).toEqual(['tar --create --gzip --file=- --numeric-owner -C /w/chat-1 shagram.db']);
+    expect(formatBackupPlan(plan, 'b/shagram/chat/20261205T031500Z.tar.gz.enc').split('\n')).toEqual([
+      '# chat: SQLite online backup of /var/lib/docker/volumes/shagram_app-data/_data/shagram.db, integrity_check, into the staging folder as shagram.db',
+      'cd / && tar --create --gzip --file=- --numeric-owner -C /w/chat-1 shagram.db | encrypt (AES-256-GCM) > <work>/20261205T031500Z.tar.gz.enc',
+      '# upload to b/shagram/chat/20261205T031500Z.tar.gz.enc (sha256 in the metadata), then retention of chat',
+    ]);
   });
 
   test('jenkins: the controller is stopped while its home is packed and started again, also on failure', () => {
