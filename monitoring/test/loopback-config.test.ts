@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { loopbackAlertmanagerConfig, loopbackPrometheusConfig, stackConfigOnLoopback } from './loopback-config';
-import { PROMETHEUS_TEMPLATE, renderConfig, SAMPLE_ENV } from './monitoring-files';
+import { PROMETHEUS_TEMPLATE, removeTempDirs, renderConfig, SAMPLE_ENV } from './monitoring-files';
+
+afterAll(removeTempDirs);
 
 describe('loopback monitoring configurations', () => {
   it('scrape the app where the test runs it, with the given rules and interval, alerting to the given Alertmanager', () => {

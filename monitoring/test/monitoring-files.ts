@@ -54,11 +54,25 @@ export const SAMPLE_ENV: Record<string, string> = {
   ALERT_EMAIL_TO: 'ops@example.com',
 };
 
+const tempDirs: string[] = [];
+
+/** A fresh temp folder, removed by {@link removeTempDirs}. */
+export function tempDir(prefix = 'shagram-monitoring-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every folder {@link tempDir} made (for an afterAll). */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /**
  * Runs render-config.sh (with POSIX sh, as the containers do) on `template` with exactly `env` (and PATH), into a
  * fresh temp file; returns its path. Throws with the script's message when it fails.
  */
-export function renderConfig(template: string, env: Record<string, string>, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-monitoring-'))): string {
+export function renderConfig(template: string, env: Record<string, string>, dir = tempDir()): string {
   const output = path.join(dir, path.basename(template).replace(/\.template$/, ''));
   execFileSync('sh', [RENDER_SCRIPT, template, output], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return output;

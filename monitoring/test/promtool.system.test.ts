@@ -4,13 +4,14 @@
  * receivers render into a configuration Alertmanager accepts.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { run } from '../../test/system-helpers/exec';
-import { CONTAINER_RULES_DIR, filesIn, MONITORING_DIR, PROMETHEUS_TEMPLATE, renderConfig, RULE_TESTS_DIR, RULES_DIR, SAMPLE_ENV } from './monitoring-files';
+import { CONTAINER_RULES_DIR, filesIn, MONITORING_DIR, PROMETHEUS_TEMPLATE, removeTempDirs, renderConfig, RULE_TESTS_DIR, RULES_DIR, SAMPLE_ENV, tempDir } from './monitoring-files';
 
 const rulesFiles = filesIn(RULES_DIR, '.yml');
 const ruleTestFiles = filesIn(RULE_TESTS_DIR, '.test.yml');
+
+afterAll(removeTempDirs);
 
 describe('promtool and amtool over monitoring/', () => {
   it('promtool check rules: every rules file loads', async () => {
@@ -25,7 +26,7 @@ describe('promtool and amtool over monitoring/', () => {
   });
 
   it('promtool test rules fails when a rule is changed (the tests do test them)', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-rules-'));
+    const dir = tempDir('shagram-rules-');
     fs.mkdirSync(path.join(dir, 'rules'));
     fs.mkdirSync(path.join(dir, 'tests'));
     for (const file of rulesFiles) {

@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { MONITORING_DIR, PROMETHEUS_TEMPLATE, renderConfig, SAMPLE_ENV } from './monitoring-files';
+import { MONITORING_DIR, PROMETHEUS_TEMPLATE, removeTempDirs, renderConfig, SAMPLE_ENV, tempDir } from './monitoring-files';
 
 const alertmanagerTemplate = (receiver: string) => path.join(MONITORING_DIR, 'alertmanager', `${receiver}.yml.template`);
 
 /** Runs the script expecting it to fail; returns its message after checking it left no file behind. */
 function renderError(template: string, env: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-render-'));
+  const dir = tempDir();
   try {
     renderConfig(template, env, dir);
   } catch (error) {
@@ -18,6 +17,8 @@ function renderError(template: string, env: Record<string, string>): string {
   }
   throw new Error('render-config.sh succeeded');
 }
+
+afterAll(removeTempDirs);
 
 describe('render-config.sh (the Prometheus and Alertmanager entrypoint)', () => {
   it('fills the Telegram receiver from the environment; the chat id stays a number', () => {
@@ -64,7 +65,7 @@ describe('render-config.sh (the Prometheus and Alertmanager entrypoint)', () => 
   });
 
   it('runs the command after it (exec), so the server is the container process', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-render-'));
+    const dir = tempDir();
     const out = execFileSync('sh', [path.join(MONITORING_DIR, 'render-config.sh'), alertmanagerTemplate('telegram'), path.join(dir, 'am.yml'), 'sh', '-c', 'echo "$0 ran"', 'server'], {
       env: { PATH: process.env.PATH ?? '', ...SAMPLE_ENV },
       stdio: ['ignore', 'pipe', 'pipe'],

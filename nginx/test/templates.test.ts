@@ -160,8 +160,17 @@ describe('the optional Grafana server (GRAFANA_HOST)', () => {
     tlsDir: '/tls', webroot: '/acme',
     hosts: { chat: 'chat.shagram.test', jenkins: 'jenkins.shagram.test', registry: 'registry.shagram.test', grafana: 'grafana.shagram.test' },
   });
-  const renderInto = (renderEnv: Record<string, string>) => {
+  const made: string[] = [];
+  const tempDir = () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-edge-conf-'));
+    made.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const renderInto = (renderEnv: Record<string, string>) => {
+    const dir = tempDir();
     renderTemplateDir(templateDir, dir, renderEnv, EDGE_ENVSUBST_FILTER);
     return dir;
   };
@@ -200,7 +209,7 @@ describe('the optional Grafana server (GRAFANA_HOST)', () => {
     expect(fs.statSync(hook).mode & 0o111).not.toBe(0);
     for (const [renderEnv, grafanaHost] of [[env, ''], [grafanaEnv, 'grafana.shagram.test']] as const) {
       // The image renders every template; the hook then removes what is not enabled.
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-edge-conf-'));
+      const dir = tempDir();
       for (const name of listTemplates(templateDir)) {
         const output = path.join(dir, name.replace(/\.template$/, ''));
         fs.mkdirSync(path.dirname(output), { recursive: true });
