@@ -60,6 +60,12 @@ export interface Runtime {
  */
 export function loadSettings(settingsFile: string, given: boolean, env: Record<string, string | undefined> = process.env): OffsiteSettings {
   let fromFile: Record<string, string> = {};
+  try {
+    fs.statSync(settingsFile);
+  } catch (error) {
+    // The settings folder is root's (mode 0700): say so rather than "SHAGRAM_BACKUP_BUCKET is not set".
+    if ((error as NodeJS.ErrnoException).code === 'EACCES') throw new ScriptError(`cannot read the settings file ${settingsFile}: permission denied (run as root: sudo)`);
+  }
   if (fs.existsSync(settingsFile)) {
     try {
       fromFile = parseEnvFile(fs.readFileSync(settingsFile, 'utf8'));
