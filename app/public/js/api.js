@@ -143,3 +143,27 @@ export async function history(room, page = {}) {
   const { messages } = await request('GET', `/api/messages/${encodeURIComponent(room)}${search}`);
   return [...messages].reverse();
 }
+
+/** @typedef {{ room: string, unread: number, mentions: number, capped: boolean }} UnreadCount */
+
+/**
+ * Moves this account's read marker in `room` forward to `lastReadId` (the server never moves it back).
+ * @param {string} token
+ * @param {string} room
+ * @param {number} lastReadId
+ * @returns {Promise<void>}
+ */
+export async function markRead(token, room, lastReadId) {
+  await request('PUT', `/api/rooms/${encodeURIComponent(room)}/read`, { token, body: { last_read_id: lastReadId } });
+}
+
+/**
+ * Unread counts (capped by the server) and mentions of this account in those `rooms` it has read before.
+ * @param {string} token
+ * @param {string[]} rooms at most 200
+ * @returns {Promise<UnreadCount[]>}
+ */
+export async function unread(token, rooms) {
+  if (rooms.length === 0) return [];
+  return (await request('GET', `/api/unread?rooms=${rooms.map(encodeURIComponent).join(',')}`, { token })).unread;
+}

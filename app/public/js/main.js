@@ -7,6 +7,7 @@ import { clearSession, loadSession, saveSession } from './session.js';
 import { clearAuthErrors, setupAuthView, showAuthNotice } from './views/auth.js';
 import { ChatView } from './views/chat.js';
 import { RoomsView } from './views/rooms.js';
+import { UnreadTracker } from './unread.js';
 
 const DEFAULT_ROOM = 'general';
 
@@ -26,6 +27,13 @@ const rooms = new RoomsView(
   },
 );
 
+const unread = new UnreadTracker({
+  token: () => current().token,
+  rooms: () => rooms.rooms,
+  current: () => rooms.current,
+  onCounts: (counts) => rooms.setCounts(counts),
+});
+
 /** Shows the chat for a signed-in user. */
 async function showChat() {
   byId('booting').hidden = true;
@@ -35,13 +43,15 @@ async function showChat() {
   byId('account-name').textContent = current().username;
   await rooms.refresh();
   openRoomFromHash();
+  unread.start();
 }
 
 function openRoomFromHash() {
   if (!session) return;
   const room = roomFromHash(location.hash, DEFAULT_ROOM);
   rooms.select(room);
-  void chat.join(room);
+  unread.clear(room);
+  void chat.join(room).then(() => unread.refresh());
 }
 
 /**
@@ -50,6 +60,7 @@ function openRoomFromHash() {
  */
 function signOut(message = '') {
   chat.leave();
+  unread.stop();
   session = null;
   clearSession();
   byId('booting').hidden = true;

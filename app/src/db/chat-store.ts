@@ -52,6 +52,17 @@ export interface RevocationRow {
   expires_at: number;
 }
 
+/** A room's unread messages for one account, as {@link ChatStore.unreadCounts} reads them. */
+export interface UnreadCount {
+  room: string;
+  /** Messages by others after the account's read marker, counted among the first `cap` after it. */
+  unread: number;
+  /** Of those, the ones whose text holds the mention (`@name`, case-insensitively). */
+  mentions: number;
+  /** True when `cap` messages follow the marker: the count is "cap or more". */
+  capped: boolean;
+}
+
 /**
  * Runs right after a batch is committed, with the ids the database gave it (in batch order) and, from
  * the PostgreSQL engine, `prev`: for each message the id of the message committed just before it in the
@@ -98,6 +109,18 @@ export interface ChatStore {
   revocations(afterId: number, now: number): Promise<RevocationRow[]>;
   /** Forgets revocations that expired at or before `now` (unix seconds). @returns how many. */
   pruneRevocations(now: number): Promise<number>;
+  /**
+   * Moves `username`'s read marker in `room` forward to `lastReadId` (never back; created on first use).
+   * The room must exist.
+   */
+  setReadMarker(username: string, room: string, lastReadId: number): Promise<void>;
+  /**
+   * Unread counts of `username` in those of `rooms` where it has a read marker (others are left out): for each,
+   * the first `cap` messages after the marker (through the room-and-id index, so the cost is bounded by
+   * rooms × cap whatever the room's size), those by others, and among them those holding `mention`
+   * (lower-cased, e.g. `@alice`).
+   */
+  unreadCounts(username: string, rooms: readonly string[], mention: string, cap: number): Promise<UnreadCount[]>;
   /** Newest first: the last `limit` messages of a room, or those with an id below `before`. */
   history(room: string, limit: number, before?: number): Promise<StoredMessage[]>;
   /** Oldest first: messages of a room with an id above `since`, at most `limit`. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import { DELETED_PASSWORD_HASH, type AfterCommit, type ChatStore, type CreateRoomResult, type NewMessage, type RevocationRow, type StoredMessage, type UserRow } from './chat-store';
+import { DELETED_PASSWORD_HASH, type AfterCommit, type ChatStore, type CreateRoomResult, type NewMessage, type RevocationRow, type StoredMessage, type UnreadCount, type UserRow } from './chat-store';
 import { readMigrations } from './migration-files';
 import { migratePostgres } from './postgres-migrations';
 
@@ -84,6 +84,26 @@ const SQL = {
   insertRoom: { name: 'shagram_insert_room', text: 'INSERT INTO rooms(name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING' },
   latest: { name: 'shagram_latest', text: `SELECT ${COLUMNS} FROM messages WHERE room_id = $1 ORDER BY id DESC LIMIT $2` },
   before: { name: 'shagram_before', text: `SELECT ${COLUMNS} FROM messages WHERE room_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3` },
+  setReadMarker: {
+    name: 'shagram_set_read_marker',
+    text: `INSERT INTO read_markers(username, room_id, last_read_id) VALUES ($1, $2, $3)
+           ON CONFLICT (username, room_id) DO UPDATE SET last_read_id = excluded.last_read_id, updated_at = clock_timestamp()
+           WHERE excluded.last_read_id > read_markers.last_read_id`,
+  },
+  // Per marked room, the first $4 rows after the marker through messages_room_id_id; own messages and mentions
+  // counted among them.
+  unreadCounts: {
+    name: 'shagram_unread_counts',
+    text: `SELECT r.room_id AS room, c.total, c.unread, c.mentions
+           FROM read_markers r
+           CROSS JOIN LATERAL (
+             SELECT count(*)::integer AS total,
+                    count(*) FILTER (WHERE m."user" <> $1)::integer AS unread,
+                    count(*) FILTER (WHERE m."user" <> $1 AND strpos(lower(m.text), $3) > 0)::integer AS mentions
+             FROM (SELECT "user", text FROM messages WHERE room_id = r.room_id AND id > r.last_read_id ORDER BY id LIMIT $4) m
+           ) c
+           WHERE r.username = $1 AND r.room_id = ANY($2::text[])`,
+  },
   since: { name: 'shagram_since', text: `SELECT ${COLUMNS} FROM messages WHERE room_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3` },
   // The lock keys of a batch's rooms, distinct and ascending: every writer takes them in this one order.
   lockKeys: {
@@ -267,6 +287,20 @@ export class PostgresStore implements ChatStore {
       now,
     ]);
     return result.rows.map((row) => ({ id: Number(row.id), username: row.username, jti: row.jti, min_epoch: row.min_epoch, expires_at: Number(row.expires_at) }));
+  }
+
+  async setReadMarker(username: string, room: string, lastReadId: number): Promise<void> {
+    await this.query(SQL.setReadMarker, [username, room, lastReadId]);
+  }
+
+  async unreadCounts(username: string, rooms: readonly string[], mention: string, cap: number): Promise<UnreadCount[]> {
+    if (rooms.length === 0) return [];
+    const result = await this.query<{ room: string; total: number; unread: number; mentions: number }>(SQL.unreadCounts, [username, rooms, mention, cap]);
+    const byRoom = new Map(result.rows.map((row) => [row.room, row]));
+    return rooms.flatMap((room) => {
+      const row = byRoom.get(room);
+      return row ? [{ room, unread: row.unread, mentions: row.mentions, capped: row.total >= cap }] : [];
+    });
   }
 
   async pruneRevocations(now: number): Promise<number> {

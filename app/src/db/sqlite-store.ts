@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { DELETED_PASSWORD_HASH, type AfterCommit, type ChatStore, type CreateRoomResult, type NewMessage, type RevocationRow, type StoredMessage, type UserRow } from './chat-store';
+import { DELETED_PASSWORD_HASH, type AfterCommit, type ChatStore, type CreateRoomResult, type NewMessage, type RevocationRow, type StoredMessage, type UnreadCount, type UserRow } from './chat-store';
 
 /**
  * The embedded engine: every query prepared once on a better-sqlite3 handle. The work is
@@ -27,6 +27,8 @@ export class SqliteStore implements ChatStore {
   private readonly deleteAccount;
   private readonly revocationsStmt;
   private readonly pruneStmt;
+  private readonly setMarkerStmt;
+  private readonly readUnread;
 
   constructor(readonly db: Database.Database) {
     this.insertUserStmt = db.prepare('INSERT INTO users(username, username_key, password_hash, created_at) VALUES (?, ?, ?, ?)');
@@ -84,6 +86,27 @@ export class SqliteStore implements ChatStore {
       'SELECT id, username, jti, min_epoch, expires_at FROM token_revocations WHERE id > ? AND expires_at > ? ORDER BY id',
     );
     this.pruneStmt = db.prepare('DELETE FROM token_revocations WHERE expires_at <= ?');
+    this.setMarkerStmt = db.prepare(
+      `INSERT INTO read_markers(username, room_id, last_read_id, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(username, room_id) DO UPDATE SET last_read_id = excluded.last_read_id, updated_at = excluded.updated_at
+       WHERE excluded.last_read_id > read_markers.last_read_id`,
+    );
+    const marker = db.prepare<[string, string], { last_read_id: number }>('SELECT last_read_id FROM read_markers WHERE username = ? AND room_id = ?');
+    // The first `cap` rows after the marker through messages_room_id_id; own messages and mentions counted among them.
+    const count = db.prepare<[string, string, string, string, number, number], { total: number; unread: number; mentions: number }>(
+      `SELECT count(*) AS total, coalesce(sum(user <> ?), 0) AS unread, coalesce(sum(user <> ? AND instr(lower(text), ?) > 0), 0) AS mentions
+       FROM (SELECT user, text FROM messages WHERE room_id = ? AND id > ? ORDER BY id LIMIT ?)`,
+    );
+    this.readUnread = db.transaction((username: string, rooms: readonly string[], mention: string, cap: number): UnreadCount[] => {
+      const counts: UnreadCount[] = [];
+      for (const room of rooms) {
+        const row = marker.get(username, room);
+        if (!row) continue;
+        const found = count.get(username, username, mention, room, row.last_read_id, cap)!;
+        counts.push({ room, unread: found.unread, mentions: found.mentions, capped: found.total >= cap });
+      }
+      return counts;
+    });
   }
 
   /** Creates an account. @returns false when the name (case-insensitively) is taken. */
@@ -144,6 +167,14 @@ export class SqliteStore implements ChatStore {
   /** One process writes a SQLite file, so ids are committed in order: `id > afterId` misses nothing. */
   async revocations(afterId: number, now: number): Promise<RevocationRow[]> {
     return this.revocationsStmt.all(afterId, now);
+  }
+
+  async setReadMarker(username: string, room: string, lastReadId: number): Promise<void> {
+    this.setMarkerStmt.run(username, room, lastReadId, new Date().toISOString());
+  }
+
+  async unreadCounts(username: string, rooms: readonly string[], mention: string, cap: number): Promise<UnreadCount[]> {
+    return this.readUnread(username, rooms, mention, cap);
   }
 
   async pruneRevocations(now: number): Promise<number> {

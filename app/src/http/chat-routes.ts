@@ -10,6 +10,10 @@ import { noStore } from './no-store';
 import type { HistoryCache } from './history-cache';
 
 const DEFAULT_HISTORY = 50;
+/** Unread messages counted per room at most (the UI shows "99+" beyond): the cost of a count is bounded. */
+export const UNREAD_CAP = 100;
+/** Rooms one `GET /api/unread` may ask about (the room list's page size at most). */
+export const UNREAD_ROOMS_MAX = ROOMS_PAGE.max;
 
 /** The limits on room creation. */
 export interface RoomLimits {
@@ -66,6 +70,28 @@ export function chatRoutes(store: ChatStore, tokens: TokenService, cache: Histor
       return;
     }
     res.status(201).json({ name: parsed.data.name });
+  });
+
+  // The account's read marker in a room: the largest message id it has seen there (never moves back).
+  router.put('/rooms/:room/read', noStore, auth, async (req, res) => {
+    const room = String(req.params.room);
+    if (!ROOM_NAME.test(room)) throw new HttpError(400, 'invalid room name');
+    const id = (req.body as { last_read_id?: unknown } | undefined)?.last_read_id;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) throw new HttpError(400, 'last_read_id must be a message id (0 for an empty room)');
+    if (!(await store.roomExists(room))) throw new HttpError(404, 'room not found');
+    await store.setReadMarker(res.locals.username as string, room, id);
+    res.status(204).end();
+  });
+
+  // Unread counts (and mentions of the account) in the rooms asked about that the account has read before.
+  router.get('/unread', noStore, auth, async (req, res) => {
+    const list = single(req.query.rooms);
+    if (list === undefined || list === '') throw new HttpError(400, 'rooms is required: ?rooms=general,dev');
+    const rooms = [...new Set(list.split(','))];
+    if (rooms.length > UNREAD_ROOMS_MAX) throw new HttpError(400, `at most ${UNREAD_ROOMS_MAX} rooms per request`);
+    if (!rooms.every((room) => ROOM_NAME.test(room))) throw new HttpError(400, 'invalid room name');
+    const username = res.locals.username as string;
+    res.json({ unread: await store.unreadCounts(username, rooms, `@${username.toLowerCase()}`, UNREAD_CAP) });
   });
 
   router.get('/messages/:room', async (req, res) => {

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { connect } from '../helpers/client';
 import { launchBrowser, openWatchedPage, RESULTS_DIR, type WatchedPage } from './browser';
 import { UiServer } from './server';
-import { eventually, registerInUi, waitForMessage, WAIT_MS } from './chat-page';
+import { eventually, registerInUi, sendInUi, waitConnected, waitForMessage, WAIT_MS } from './chat-page';
 
 // What makes the chat one people keep open, in a real Chromium against the real server: the typing indicator,
 // unread counts per room, the phone layout's drawer, mentions (highlight, marks, notifications, tab title) and
@@ -12,6 +12,7 @@ import { eventually, registerInUi, waitForMessage, WAIT_MS } from './chat-page';
 jest.setTimeout(90_000);
 
 const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 780 };
 
 let server: UiServer;
 let browser: Browser;
@@ -76,6 +77,64 @@ test('typing: "bob is typing…" appears for the others, clears on his message o
   expect(await plain.waitForFrames(1)).toEqual(['bob: hello alice']);
   await plain.close();
   expect(plain.frames).toEqual(['bob: hello alice']);
+  expectClean(alice);
+  expectClean(bob);
+});
+
+/** The room link `#room` in the list. */
+const roomLink = (watched: WatchedPage, room: string) => watched.page.locator(`#room-list a[href="#${room}"]`);
+
+/** Waits until the page's link to `room` shows this unread badge (`null`: none); counts are refreshed every 15 s. */
+async function waitBadge(watched: WatchedPage, room: string, badge: string | null, timeoutMs = 25_000): Promise<void> {
+  const read = () => roomLink(watched, room).getAttribute('data-unread');
+  await expect(eventually(read, badge, timeoutMs)).resolves.toBe(badge);
+}
+
+/** Opens a room through its link and waits for its connection. */
+async function openRoom(watched: WatchedPage, room: string): Promise<void> {
+  await roomLink(watched, room).click();
+  await eventually(() => watched.page.locator('#room-title').textContent(), `#${room}`);
+  await waitConnected(watched.page);
+}
+
+test('unread counts: rooms not in view count what arrived since last read, across reloads and devices; mentions are marked', async () => {
+  // Bob has read #dev once (empty then), and is back in #general.
+  await openRoom(bob, 'dev');
+  await openRoom(bob, 'general');
+  await openRoom(alice, 'dev');
+  await sendInUi(alice.page, 'first in dev');
+  await sendInUi(alice.page, 'second, for @bob');
+  await waitForMessage(alice.page, 'second, for @bob');
+  await openRoom(alice, 'general');
+
+  await waitBadge(bob, 'dev', '2');
+  await expect(roomLink(bob, 'dev').getAttribute('data-mentions')).resolves.toBe('1');
+  // Screen readers hear the count and the mention in the link's name.
+  await expect(roomLink(bob, 'dev').textContent()).resolves.toBe('#dev@2, 2 unread, mentions you');
+  await expect(bob.page.getByRole('link', { name: /^#dev\s*, 2 unread, mentions you$/ }).count()).resolves.toBe(1);
+  // The open room never has a badge; Alice wrote them: nothing unread for her.
+  await expect(roomLink(bob, 'general').getAttribute('data-unread')).resolves.toBeNull();
+  await expect(roomLink(alice, 'dev').getAttribute('data-unread')).resolves.toBeNull();
+
+  // Across a reload: read from the server at once.
+  await bob.page.reload();
+  await waitConnected(bob.page);
+  await waitBadge(bob, 'dev', '2', WAIT_MS);
+
+  // Another device of Bob's (a phone) sees the same count, reads #dev there, and the desktop's count goes.
+  const phone = await openWatchedPage(browser, { viewport: PHONE, isMobile: true, hasTouch: true });
+  await phone.page.goto(`${server.origin}/`);
+  const login = phone.page.locator('#login-form');
+  await login.getByLabel('Username').fill('bob');
+  await login.getByLabel('Password').fill('correct horse battery');
+  await login.getByRole('button', { name: 'Log in' }).click();
+  await waitConnected(phone.page);
+  await waitBadge(phone, 'dev', '2', WAIT_MS);
+  await phone.page.goto(`${server.origin}/#dev`);
+  await waitForMessage(phone.page, 'second, for @bob');
+  await waitBadge(bob, 'dev', null);
+  expectClean(phone);
+  await phone.context.close();
   expectClean(alice);
   expectClean(bob);
 });

@@ -35,6 +35,11 @@ export class ChatView {
     this.olderButton.addEventListener('click', () => void this.loadOlder());
     this.typing = new TypingIndicator(byId('typing'));
     this.typingThrottle = new TypingThrottle(() => this.connection?.sendTyping() ?? false);
+    /** the largest id of this room the server was told this account has read (-1: nothing yet) */
+    this.markedId = -1;
+    /** @type {any} */
+    this.readTimer = null;
+    document.addEventListener('visibilitychange', () => this.scheduleRead());
     /** @type {RoomConnection | null} */
     this.connection = null;
     this.room = '';
@@ -55,6 +60,7 @@ export class ChatView {
     this.timeline.reset(this.options.session().username);
     this.typing.clear();
     this.typingThrottle.reset();
+    this.markedId = -1;
     this.showPresence([]);
     this.showOlder(false);
     say(this.notice, '');
@@ -64,6 +70,7 @@ export class ChatView {
       if (generation !== this.generation) return;
       this.timeline.add(messages);
       this.timeline.scrollToEnd();
+      this.scheduleRead(); // an empty room too (marker 0): later messages there count as unread
       this.showOlder(messages.length === api.DEFAULT_PAGE);
     } catch (failure) {
       if (generation !== this.generation) return;
@@ -87,9 +94,44 @@ export class ChatView {
     this.connection.open();
   }
 
+  /**
+   * Tells the server (soon, once for a burst) that this account has read the open room up to the newest message
+   * shown — only while the page is visible, so a background tab keeps its rooms unread.
+   * @private
+   */
+  scheduleRead() {
+    if (document.visibilityState !== 'visible' || !this.room || this.readTimer !== null) return;
+    if (this.timeline.lastId <= this.markedId) return;
+    const { generation, room } = this;
+    this.readTimer = setTimeout(() => {
+      this.readTimer = null;
+      if (generation === this.generation) this.sendRead(room);
+    }, 300);
+  }
+
+  /**
+   * @private
+   * @param {string} room the open room (the timeline holds it)
+   */
+  sendRead(room) {
+    const id = this.timeline.lastId;
+    if (id <= this.markedId) return;
+    this.markedId = id;
+    const { generation } = this;
+    api.markRead(this.options.session().token, room, id).catch(() => {
+      if (generation === this.generation && this.markedId === id) this.markedId = -1; // told again with the next message
+    });
+  }
+
   /** Closes the room's connection (switching rooms, logging out). */
   leave() {
     this.generation++;
+    if (this.readTimer !== null) {
+      // What was read before leaving is told now, not lost with the timer.
+      clearTimeout(this.readTimer);
+      this.readTimer = null;
+      if (this.room) this.sendRead(this.room);
+    }
     this.connection?.close();
     this.connection = null;
   }
@@ -111,6 +153,7 @@ export class ChatView {
       );
       if (generation !== this.generation) return;
       this.timeline.add(result.messages);
+      this.scheduleRead();
       if (!result.complete && result.messages.length > 0) {
         // More was missed than is worth loading at once: keep one unbroken stretch, the newest,
         // and leave the rest to "Load older messages".
@@ -165,6 +208,7 @@ export class ChatView {
     if (event.type === 'message' && event.room === this.room) {
       this.timeline.add([event]);
       this.typing.stopped(String(event.user));
+      this.scheduleRead();
     } else if (event.type === 'typing' && event.room === this.room && typeof event.user === 'string') {
       if (event.user !== this.options.session().username) this.typing.typing(event.user);
     } else if (event.type === 'replay' && event.room === this.room && event.complete === false) {

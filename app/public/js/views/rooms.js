@@ -2,6 +2,7 @@
 import * as api from '../api.js';
 import { byId, el, say } from '../dom.js';
 import { ROOM_NAME } from '../format.js';
+import { badgeText } from '../unread.js';
 
 export class RoomsView {
   /**
@@ -20,6 +21,8 @@ export class RoomsView {
     /** @type {string[]} */
     this.rooms = [];
     this.current = '';
+    /** @type {Map<string, api.UnreadCount>} unread counts of rooms other than the open one */
+    this.counts = new Map();
     this.form.addEventListener('submit', async (/** @type {any} */ event) => {
       event.preventDefault();
       say(this.error, '');
@@ -82,13 +85,33 @@ export class RoomsView {
     this.render();
   }
 
+  /**
+   * Shows unread counts and mention marks (rooms missing from `counts` have none).
+   * @param {Map<string, api.UnreadCount>} counts
+   */
+  setCounts(counts) {
+    this.counts = counts;
+    this.render();
+  }
+
   /** @private */
   render() {
     this.more.hidden = this.next === null;
     const names = this.rooms.includes(this.current) || !this.current ? this.rooms : [...this.rooms, this.current].sort();
     this.list.replaceChildren(
       ...names.map((name) => {
-        const link = el('a', { className: 'room-link', text: `#${name}`, attrs: { href: `#${name}` } });
+        const count = name === this.current ? undefined : this.counts.get(name);
+        const badge = badgeText(count);
+        const mentioned = (count?.mentions ?? 0) > 0;
+        // Read out as "#dev, 3 unread, mentions you"; shown as "#dev @ 3".
+        const link = el('a', { className: 'room-link', attrs: { href: `#${name}` } }, [
+          el('span', { className: 'room-name', text: `#${name}` }),
+          ...(mentioned ? [el('span', { className: 'mention-mark', text: '@', attrs: { 'aria-hidden': 'true', title: 'You were mentioned' } })] : []),
+          ...(badge ? [el('span', { className: 'unread-badge', text: badge, attrs: { 'aria-hidden': 'true' } })] : []),
+          ...(badge ? [el('span', { className: 'visually-hidden', text: `, ${badge} unread${mentioned ? ', mentions you' : ''}` })] : []),
+        ]);
+        if (badge) link.dataset.unread = badge;
+        if (mentioned) link.dataset.mentions = String(count?.mentions);
         if (name === this.current) link.setAttribute('aria-current', 'page');
         return el('li', {}, [link]);
       }),
