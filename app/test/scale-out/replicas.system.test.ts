@@ -14,6 +14,8 @@ import { freePort } from '../../../test/system-helpers/ports';
 import { killAll, runUntilExit, spawnServer, type ServerProcess } from '../helpers/process';
 import { startReplicaEdge, type ReplicaEdge } from './replica-edge';
 import { LedgerClient } from './ledger-client';
+import { connect } from '../helpers/client';
+import { CLOSE_SESSION_REVOKED } from '../../src/ws/gateway';
 import { committedIds } from './stream';
 
 const ORIGIN = 'http://chat.test';
@@ -153,6 +155,33 @@ test('clients on different replicas talk both ways, each message once, with one 
 
   onA.close();
   await onB.until('alice gone from presence', () => !onB.presence.includes('alice'));
+});
+
+test('a log-out on one replica closes the token\'s socket on the other (4001) and is refused there; log-out everywhere too', async () => {
+  const [a, b] = replicas as [ServerProcess, ServerProcess];
+  const frank = await registerUser(a.url, 'frank');
+  const login = await fetch(`${b.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'frank', password: 'correct horse battery' }),
+  });
+  const second = ((await login.json()) as { access_token: string }).access_token;
+  const me = async (url: string, token: string) => (await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+  const onB = await connect(b.wsUrl, 'general', { token: frank, origin: ORIGIN, json: true });
+  const otherOnB = await connect(b.wsUrl, 'general', { token: second, origin: ORIGIN, json: true });
+
+  const out = await fetch(`${a.url}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${frank}` } });
+  expect(out.status).toBe(200);
+  // B reads the revocation from PostgreSQL at its next poll (REVOCATION_POLL_MS) and closes the socket.
+  expect((await onB.closed).code).toBe(CLOSE_SESSION_REVOKED);
+  expect(await me(b.url, frank)).toBe(401);
+  expect(await me(a.url, frank)).toBe(401);
+  expect(await me(b.url, second)).toBe(200);
+
+  const all = await fetch(`${a.url}/api/auth/logout-all`, { method: 'POST', headers: { authorization: `Bearer ${second}` } });
+  expect(all.status).toBe(200);
+  expect((await otherOnB.closed).code).toBe(CLOSE_SESSION_REVOKED);
+  expect(await me(b.url, second)).toBe(401);
 });
 
 test('a replica killed with SIGKILL mid-conversation: its clients reconnect through nginx to the other with since, miss nothing and get nothing twice', async () => {
