@@ -25,7 +25,8 @@ export interface RestartOptions {
 export const RESTART_HELP = `Usage: scripts/restart-stacks [options]
 
 Pulls and recreates the host's Compose stacks in dependency order (${STACK_ORDER.join(', ')}): for each stack
-\`pull\`, then \`up -d --remove-orphans\`, then waits until every container is healthy (or running, when it has
+\`pull\`, then \`up -d --force-recreate --remove-orphans\` (every container is made anew, even when its image and
+settings did not change: a restart restarts), then waits until every container is healthy (or running, when it has
 no health check). Stops at the first stack that fails: prints one line naming the stack and the failing
 service with its last log lines, then a summary of every stack, and exits 1.
 
@@ -69,13 +70,13 @@ export interface StackPlan {
   steps: RestartStep[];
 }
 
-/** Builds the whole restart as data: per stack pull (unless --no-pull), up, wait healthy. Pure. */
+/** Builds the whole restart as data: per stack pull (unless --no-pull), up with every container recreated, wait healthy. Pure. */
 export function planRestart(options: RestartOptions, cli: ComposeCli, locations: readonly StackLocation[]): StackPlan[] {
   return locations.map((location) => ({
     location,
     steps: [
       ...(options.pull ? [{ kind: 'pull' as const, command: composeCommand(cli, location, ['pull', '--ignore-pull-failures']) }] : []),
-      { kind: 'up' as const, command: composeCommand(cli, location, ['up', '-d', '--remove-orphans']) },
+      { kind: 'up' as const, command: composeCommand(cli, location, ['up', '-d', '--force-recreate', '--remove-orphans']) },
       { kind: 'wait' as const, timeoutSeconds: options.timeoutSeconds, ps: composeCommand(cli, location, ['ps', '-a', '-q']) },
     ],
   }));

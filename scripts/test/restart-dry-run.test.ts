@@ -50,7 +50,7 @@ test('--dry-run prints the whole plan with `docker compose` stated as an assumpt
   expect(lines[0]).toBe('# compose: docker compose (assumed: neither `docker compose` nor `docker-compose` answers on this machine)');
   for (const stack of STACK_ORDER) {
     expect(lines).toContain(`cd ${root}/${stack} && docker compose -f compose.yaml pull --ignore-pull-failures`);
-    expect(lines).toContain(`cd ${root}/${stack} && docker compose -f compose.yaml up -d --remove-orphans`);
+    expect(lines).toContain(`cd ${root}/${stack} && docker compose -f compose.yaml up -d --force-recreate --remove-orphans`);
   }
 }, 60_000);
 

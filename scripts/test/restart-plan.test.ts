@@ -71,12 +71,12 @@ describe('compose selection and stack folders', () => {
 });
 
 describe('planRestart', () => {
-  test('per stack, in order: pull, up -d --remove-orphans, wait; each in its folder with its compose file', () => {
+  test('per stack, in order: pull, up -d --force-recreate --remove-orphans, wait; each in its folder with its compose file', () => {
     const plans = planRestart(options([]), PLUGIN, locations);
     expect(plans.map((plan) => plan.location.stack)).toEqual(['harbor', 'jenkins', 'shagram']);
     expect(plans[0]!.steps).toEqual([
       { kind: 'pull', command: { argv: ['docker', 'compose', '-f', 'docker-compose.yml', 'pull', '--ignore-pull-failures'], cwd: `${ROOT}/harbor` } },
-      { kind: 'up', command: { argv: ['docker', 'compose', '-f', 'docker-compose.yml', 'up', '-d', '--remove-orphans'], cwd: `${ROOT}/harbor` } },
+      { kind: 'up', command: { argv: ['docker', 'compose', '-f', 'docker-compose.yml', 'up', '-d', '--force-recreate', '--remove-orphans'], cwd: `${ROOT}/harbor` } },
       { kind: 'wait', timeoutSeconds: 300, ps: { argv: ['docker', 'compose', '-f', 'docker-compose.yml', 'ps', '-a', '-q'], cwd: `${ROOT}/harbor` } },
     ]);
   });
@@ -84,7 +84,7 @@ describe('planRestart', () => {
     const plans = planRestart(options(['--no-pull', '--timeout', '30']), STANDALONE, locations.slice(2));
     expect(plans).toHaveLength(1);
     expect(plans[0]!.steps.map((step) => step.kind)).toEqual(['up', 'wait']);
-    expect(plans[0]!.steps[0]).toEqual({ kind: 'up', command: { argv: ['docker-compose', '-f', 'compose.yaml', 'up', '-d', '--remove-orphans'], cwd: `${ROOT}/shagram` } });
+    expect(plans[0]!.steps[0]).toEqual({ kind: 'up', command: { argv: ['docker-compose', '-f', 'compose.yaml', 'up', '-d', '--force-recreate', '--remove-orphans'], cwd: `${ROOT}/shagram` } });
     expect(plans[0]!.steps[1]).toMatchObject({ kind: 'wait', timeoutSeconds: 30 });
   });
   test('--dry-run prints the exact commands, in order', () => {
@@ -94,11 +94,11 @@ describe('planRestart', () => {
         '# compose: docker-compose (fallback: the docker compose plugin is not installed)',
         '# jenkins',
         'cd /opt/shagram/stacks/jenkins && docker-compose -f compose.yaml pull --ignore-pull-failures',
-        'cd /opt/shagram/stacks/jenkins && docker-compose -f compose.yaml up -d --remove-orphans',
+        'cd /opt/shagram/stacks/jenkins && docker-compose -f compose.yaml up -d --force-recreate --remove-orphans',
         '# wait up to 300 s until every container is healthy: cd /opt/shagram/stacks/jenkins && docker-compose -f compose.yaml ps -a -q | xargs docker inspect',
         '# shagram',
         'cd /opt/shagram/stacks/shagram && docker-compose -f compose.yaml pull --ignore-pull-failures',
-        'cd /opt/shagram/stacks/shagram && docker-compose -f compose.yaml up -d --remove-orphans',
+        'cd /opt/shagram/stacks/shagram && docker-compose -f compose.yaml up -d --force-recreate --remove-orphans',
         '# wait up to 300 s until every container is healthy: cd /opt/shagram/stacks/shagram && docker-compose -f compose.yaml ps -a -q | xargs docker inspect',
       ].join('\n'),
     );

@@ -118,7 +118,7 @@ test('restarts edge → harbor → jenkins → shagram in order, waits for healt
     '# compose: docker-compose (fallback: the docker compose plugin is not installed)',
     '# shagram',
     `cd ${root}/shagram && docker-compose -f compose.yaml pull --ignore-pull-failures`,
-    `cd ${root}/shagram && docker-compose -f compose.yaml up -d --remove-orphans`,
+    `cd ${root}/shagram && docker-compose -f compose.yaml up -d --force-recreate --remove-orphans`,
     `# wait up to 300 s until every container is healthy: cd ${root}/shagram && docker-compose -f compose.yaml ps -a -q | xargs docker inspect`,
     '',
   ]);
