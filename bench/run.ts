@@ -18,6 +18,7 @@ import { skipReason, startTarget } from './lib/targets';
 import { runFanout } from './workloads/fanout';
 import { runHistory } from './workloads/history';
 import { runScale } from './workloads/scale';
+import { formatCapacity, runCapacity } from './workloads/capacity';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -40,15 +41,18 @@ async function runTarget(name: TargetName, options: BenchOptions, workDir: strin
   const reason = skipReason(name);
   if (reason) throw new TargetSkipped(reason);
   log(`== ${name}: starting`);
-  const target = await startTarget(name, workDir, options.shagramEntry, options.shagramNodeArgs, Math.max(options.rooms, options.scaleRooms));
+  const rooms = Math.max(options.rooms, options.scaleRooms, run.includes('capacity') ? options.capacityRooms : 0);
+  const target = await startTarget(name, workDir, options.shagramEntry, options.shagramNodeArgs, rooms);
   try {
     // Scale first, on the fresh process, so its RSS baseline is clean.
-    for (const workload of ['scale', 'fanout', 'history'] as const) {
+    // (capacity, opt-in, is best run alone: its RSS baseline is then the fresh process's too)
+    for (const workload of ['scale', 'fanout', 'history', 'capacity'] as const) {
       if (!run.includes(workload)) continue;
       log(`== ${name}: ${workload}`);
       try {
         if (workload === 'scale') results.scale = await runScale(target, options, log);
         if (workload === 'fanout') results.fanout = await runFanout(target, options, log);
+        if (workload === 'capacity') results.capacity = await runCapacity(target, options, log);
         if (workload === 'history') {
           results.history = await runHistory(target, options, log);
           if (!results.history) log(`  ${name}: no history endpoint (not measured)`);
@@ -71,6 +75,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const fdsNeeded = options.scaleConnections + 200;
   if (options.workloads.includes('scale') && Number(limit) < fdsNeeded) {
     log(`warning: the open-files hard limit is ${limit}; ${options.scaleConnections} connections need about ${fdsNeeded}`);
+  }
+  // The server holds one file per user; the users are spread over the load processes.
+  if (options.workloads.includes('capacity') && Number(limit) < options.capacityUsers + 200) {
+    log(`warning: the open-files hard limit is ${limit}; the server's ${options.capacityUsers} users need about ${options.capacityUsers + 200}`);
   }
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-bench-'));
   const results: BenchReport['results'] = {};
@@ -138,6 +146,8 @@ async function main(): Promise<void> {
   const report = await runBench(options);
   const files = writeReport(report, options.out);
   process.stdout.write(`\n${formatTable(buildRows(report.results), options.targets)}\n\nTargets (Shagram):\n${formatChecks(report.checks)}\n\n`);
+  const capacity = report.results.shagram?.capacity;
+  if (capacity) process.stdout.write(`${formatCapacity(capacity)}\n\n`);
   process.stdout.write(`Wrote ${files.slice(0, 2).map((f) => path.relative(process.cwd(), f)).join(' and ')} (also latest.json, latest.svg)\n`);
   const failures = Object.entries(report.results).flatMap(([name, r]) => (r?.errors ?? []).map((e) => `${name} ${e}`));
   if (failures.length > 0) {

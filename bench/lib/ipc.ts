@@ -1,6 +1,7 @@
 import type { ClientSpec } from './client-spec';
 import type { HistogramData } from './histogram';
 import type { RoomPlan } from './plan';
+import type { CapacityRoom } from './capacity-plan';
 
 /** Configuration of a fan-out load process (argv[2], JSON). */
 export interface FanoutWorkerConfig {
@@ -34,11 +35,28 @@ export interface HistoryWorkerConfig {
   duration: number;
 }
 
+/** Configuration of a capacity load process. */
+export interface CapacityWorkerConfig {
+  spec: ClientSpec;
+  rooms: CapacityRoom[];
+  /** Tokens of the accounts the users sign in as (user i uses tokens[i % length]). */
+  tokens: string[];
+  /** Loopback source address of this process's connections. */
+  localAddress: string;
+  concurrency: number;
+  messageBytes: number;
+}
+
 /** Orchestrator → load process. */
 export type ToWorker =
   | { type: 'go'; measureStart: number; measureEnd: number }
   | { type: 'ramp'; to: number }
-  | { type: 'close' };
+  | { type: 'close' }
+  /** capacity: send `rate` messages/s (this process's share) until `until`, recording those sent after `measureFrom`. */
+  | { type: 'cap-step'; rate: number; measureFrom: number; until: number; churnPerSec: number }
+  /** capacity: drop `share` of the connections at once and reconnect them with `since`. */
+  | { type: 'cap-storm'; share: number }
+  | { type: 'cap-verify' };
 
 /** Load process → orchestrator. */
 export type FromWorker =
@@ -47,6 +65,9 @@ export type FromWorker =
   | { type: 'fanout-result'; delivered: number; crossDelivered: number; sent: number; lost: number; latency: HistogramData }
   | { type: 'ramped'; open: number; failed: number; firstError?: string }
   | { type: 'history-result'; requestsPerSec: number; total: number; p50: number; p99: number; non2xx: number; errors: number; pageSize: number; seeded: number }
+  | { type: 'cap-step-result'; sent: number; delivered: number; latency: HistogramData; churned: number; reconnectFailures: number }
+  | { type: 'cap-storm-result'; dropped: number; reconnected: number; retries: number; failed: number; ms: number; incomplete: number }
+  | { type: 'cap-verify-result'; connections: number; checked: number; missed: number; duplicates: number; filledOverHttp: number; firstProblem?: string }
   | { type: 'error'; message: string };
 
 /** Sends a message to the orchestrator (no-op outside a forked child). */

@@ -11,8 +11,11 @@ export type TargetName = (typeof TARGET_NAMES)[number];
 export const DEFAULT_TARGETS: readonly TargetName[] = ['shagram', 'ws-broadcast', 'socketio-sqlite'];
 
 /** Names of the workloads. */
-export const WORKLOAD_NAMES = ['fanout', 'scale', 'history'] as const;
+export const WORKLOAD_NAMES = ['fanout', 'scale', 'history', 'capacity'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+
+/** The workloads of a run without `--workloads` (`capacity` takes minutes and 15,000 sockets: opt-in). */
+export const DEFAULT_WORKLOADS: readonly WorkloadName[] = ['fanout', 'scale', 'history'];
 
 /** Every parameter of one bench run. Durations are seconds. */
 export interface BenchOptions {
@@ -39,6 +42,17 @@ export interface BenchOptions {
   historyConnections: number;
   historyDuration: number;
   historySeed: number;
+  /** capacity: users, rooms, active share (%), accounts, rate steps (messages/s), seconds per step, churn (users/s), storm share (%), load processes, p99 bound (ms). */
+  capacityUsers: number;
+  capacityRooms: number;
+  capacityActive: number;
+  capacityAccounts: number;
+  capacityRates: number[];
+  capacityStep: number;
+  capacityChurn: number;
+  capacityStorm: number;
+  capacityProcs: number;
+  capacityP99: number;
   /** Results folder (JSON + SVG). */
   out: string;
   /** Shagram's production entry point. */
@@ -51,7 +65,7 @@ export interface BenchOptions {
 interface Spec {
   key: keyof BenchOptions;
   flag: string;
-  kind: 'int' | 'seconds' | 'list' | 'string' | 'args';
+  kind: 'int' | 'seconds' | 'list' | 'string' | 'args' | 'ints';
   default: string;
   help: string;
 }
@@ -59,7 +73,7 @@ interface Spec {
 /** The flags, their defaults (which finish in under 3 minutes on 2 cores) and their help. */
 export const SPECS: readonly Spec[] = [
   { key: 'targets', flag: 'targets', kind: 'list', default: DEFAULT_TARGETS.join(','), help: `servers to measure (comma-separated; one of ${TARGET_NAMES.join(', ')})` },
-  { key: 'workloads', flag: 'workloads', kind: 'list', default: WORKLOAD_NAMES.join(','), help: 'workloads to run (comma-separated)' },
+  { key: 'workloads', flag: 'workloads', kind: 'list', default: DEFAULT_WORKLOADS.join(','), help: `workloads to run (comma-separated; one of ${WORKLOAD_NAMES.join(', ')}; capacity is opt-in)` },
   { key: 'rooms', flag: 'rooms', kind: 'int', default: '10', help: 'fan-out: rooms (R)' },
   { key: 'clients', flag: 'clients', kind: 'int', default: '20', help: 'fan-out: clients per room (C), senders included' },
   { key: 'senders', flag: 'senders', kind: 'int', default: '40', help: 'fan-out: senders in all (S), spread over the rooms' },
@@ -76,6 +90,16 @@ export const SPECS: readonly Spec[] = [
   { key: 'historyConnections', flag: 'history-connections', kind: 'int', default: '20', help: 'history: autocannon connections' },
   { key: 'historyDuration', flag: 'history-duration', kind: 'seconds', default: '8', help: 'history: seconds under autocannon' },
   { key: 'historySeed', flag: 'history-seed', kind: 'int', default: '100', help: 'history: messages sent into the room first' },
+  { key: 'capacityUsers', flag: 'capacity-users', kind: 'int', default: '15000', help: 'capacity: connected authenticated users (one socket each)' },
+  { key: 'capacityRooms', flag: 'capacity-rooms', kind: 'int', default: '500', help: 'capacity: rooms, Zipf-sized (a few large, many small)' },
+  { key: 'capacityActive', flag: 'capacity-active', kind: 'int', default: '5', help: 'capacity: percent of users who send' },
+  { key: 'capacityAccounts', flag: 'capacity-accounts', kind: 'int', default: '200', help: 'capacity: accounts the users sign in as (registered first)' },
+  { key: 'capacityRates', flag: 'capacity-rates', kind: 'ints', default: '25,50,100,200,400,800', help: 'capacity: message rates (messages/s, all senders together) stepped through until p99 passes the bound' },
+  { key: 'capacityStep', flag: 'capacity-step', kind: 'seconds', default: '8', help: 'capacity: seconds measured per rate step' },
+  { key: 'capacityChurn', flag: 'capacity-churn', kind: 'int', default: '20', help: 'capacity: users leaving and rejoining per second during the steps' },
+  { key: 'capacityStorm', flag: 'capacity-storm', kind: 'int', default: '10', help: 'capacity: percent of users dropped at once and reconnected with since' },
+  { key: 'capacityProcs', flag: 'capacity-procs', kind: 'int', default: '4', help: 'capacity: load-client processes (each from its own 127.0.0.x)' },
+  { key: 'capacityP99', flag: 'capacity-p99', kind: 'int', default: '100', help: 'capacity: p99 delivery latency bound (ms) of a sustained rate' },
   { key: 'out', flag: 'out', kind: 'string', default: 'bench/results', help: 'results folder' },
   { key: 'shagramEntry', flag: 'shagram-entry', kind: 'string', default: 'app/dist/main.js', help: "Shagram's production build entry" },
   { key: 'shagramNodeArgs', flag: 'shagram-node-args', kind: 'args', default: '', help: 'extra node flags for Shagram, space-separated; write it as --shagram-node-args="--cpu-prof ..."' },
@@ -131,6 +155,12 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case 'list':
         result[spec.key] = spec.key === 'targets' ? pickList(spec.flag, raw, TARGET_NAMES) : pickList(spec.flag, raw, WORKLOAD_NAMES);
         break;
+      case 'ints': {
+        const items = raw.split(',').map((item) => item.trim());
+        if (items.some((item) => !/^\d+$/.test(item) || Number(item) < 1)) throw new OptionsError(`--${spec.flag} must be whole numbers ≥ 1, comma-separated, got "${raw}"`);
+        result[spec.key] = items.map(Number);
+        break;
+      }
       case 'args':
         result[spec.key] = raw.split(/\s+/).filter(Boolean);
         break;
@@ -145,6 +175,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   }
   if (options.duration <= 0) throw new OptionsError('--duration must be more than 0 seconds');
   if (options.historyDuration < 1) throw new OptionsError('--history-duration must be at least 1 second');
+  if (options.capacityActive > 100 || options.capacityStorm > 100) throw new OptionsError('--capacity-active and --capacity-storm are percentages (1–100)');
+  if (options.capacityStep <= 0) throw new OptionsError('--capacity-step must be more than 0 seconds');
   return options;
 }
 
@@ -155,6 +187,7 @@ export function helpText(): string {
     '',
     'Measures Shagram against a bare ws broadcast server and socket.io + SQLite on loopback.',
     'Add --targets shagram,shagram-2x for two Shagram replicas on PostgreSQL + Redis (fan-out only).',
+    'Capacity (opt-in, Shagram only): npm run bench -- --targets shagram --workloads capacity',
     '',
   ];
   for (const spec of SPECS) lines.push(`  --${spec.flag.padEnd(22)} ${spec.help} (default ${spec.default})`);

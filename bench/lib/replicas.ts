@@ -13,6 +13,9 @@ export const REPLICA_COUNT = 2;
 const WORKLOADS_OF: Partial<Record<TargetName, readonly WorkloadName[]>> = {
   // Scale (idle connections) and history (one GET route) say nothing about the cross-replica path.
   [REPLICA_TARGET]: ['fanout'],
+  // Capacity speaks Shagram's protocol (since, the replay event): Shagram only.
+  'ws-broadcast': ['fanout', 'scale', 'history'],
+  'socketio-sqlite': ['fanout', 'scale', 'history'],
 };
 
 /** The requested workloads split into those the target runs (in the requested order) and those it does not apply to. */

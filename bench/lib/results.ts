@@ -52,6 +52,56 @@ export interface ScaleResult {
   steps: Array<{ connections: number; rssMB: number }>;
 }
 
+/** One rate step of the capacity workload. */
+export interface CapacityStep {
+  /** Messages/s asked for and actually sent during the measured window. */
+  rate: number;
+  sentPerSec: number;
+  deliveredPerSec: number;
+  /** Deliveries counted / deliveries expected (sent × the plan's mean fan-out); below 1: late or lost. */
+  deliveredShare: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Server CPU over the window, % of one core; CPU microseconds per delivered message. */
+  cpuPercent: number;
+  cpuUsPerDelivery: number;
+  loadCpuPercent: number;
+  rssMB: number;
+  /** Users that left and came back (presence churn) during the step. */
+  churned: number;
+  /** Whether p99 ≤ the latency bound and (nearly) every expected delivery arrived. */
+  ok: boolean;
+}
+
+/** Figures of the capacity workload (Shagram only). */
+export interface CapacityResult {
+  users: number;
+  failedConnections: number;
+  firstConnectError?: string;
+  rooms: number;
+  largestRoom: number;
+  senders: number;
+  accounts: number;
+  meanFanout: number;
+  loadProcs: number;
+  /** Server RSS before the users and with all of them connected (idle), and the difference per user. */
+  baselineRssMB: number;
+  connectedRssMB: number;
+  rssPerUserKB: number;
+  /** Seconds to connect every user (each with a `since` replay). */
+  connectSeconds: number;
+  latencyBoundMs: number;
+  steps: CapacityStep[];
+  /** Highest step rate that was ok (0 when none was). */
+  maxSustainedRate: number;
+  storm: { dropped: number; reconnected: number; failed: number; retries: number; seconds: number; incompleteReplays: number; duringRate: number };
+  verify: { checked: number; missed: number; duplicates: number; filledOverHttp: number; firstProblem?: string };
+  /** Load average (1 min) at the start and the end. */
+  loadAverage: [number, number];
+  /** The first resource that ran out, in words. */
+  firstLimit: string;
+}
+
 /** History endpoint figures of one target. */
 export interface HistoryResult {
   requestsPerSec: number;
@@ -68,6 +118,7 @@ export interface TargetResults {
   fanout?: FanoutResult;
   scale?: ScaleResult;
   history?: HistoryResult;
+  capacity?: CapacityResult;
   /** Set when the target failed to run a workload; the message says why. */
   errors: string[];
   /** Set when the target could not run on this machine at all (not a failure); the message says why. */

@@ -15,7 +15,7 @@ describe('bench flags', () => {
   test('every parameter has a flag', () => {
     const argv = SPECS.flatMap((s) => [`--${s.flag}`, s.kind === 'list' ? s.default.split(',')[0]! : s.kind === 'string' || s.kind === 'args' ? 'x' : '3']);
     const o = parseBenchArgs(argv) as unknown as Record<string, unknown>;
-    for (const s of SPECS) expect(o[s.key]).toEqual(s.kind === 'list' ? [s.default.split(',')[0]] : s.kind === 'args' ? ['x'] : s.kind === 'string' ? 'x' : 3);
+    for (const s of SPECS) expect(o[s.key]).toEqual(s.kind === 'list' ? [s.default.split(',')[0]] : s.kind === 'args' ? ['x'] : s.kind === 'string' ? 'x' : s.kind === 'ints' ? [3] : 3);
     expect(helpText()).toContain('--scale-connections');
   });
 
