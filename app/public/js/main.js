@@ -7,7 +7,8 @@ import { clearSession, loadSession, saveSession } from './session.js';
 import { clearAuthErrors, setupAuthView, showAuthNotice } from './views/auth.js';
 import { ChatView } from './views/chat.js';
 import { RoomsView } from './views/rooms.js';
-import { UnreadTracker } from './unread.js';
+import { badgeText, UnreadTracker } from './unread.js';
+import { Drawer } from './drawer.js';
 
 const DEFAULT_ROOM = 'general';
 
@@ -27,11 +28,21 @@ const rooms = new RoomsView(
   },
 );
 
+const drawer = new Drawer();
 const unread = new UnreadTracker({
   token: () => current().token,
   rooms: () => rooms.rooms,
   current: () => rooms.current,
-  onCounts: (counts) => rooms.setCounts(counts),
+  onCounts: (counts) => {
+    rooms.setCounts(counts);
+    let total = 0;
+    let capped = false;
+    for (const count of counts.values()) {
+      total += count.unread;
+      capped ||= count.capped;
+    }
+    drawer.setBadge(badgeText({ unread: total, capped }));
+  },
 });
 
 /** Shows the chat for a signed-in user. */
@@ -41,6 +52,7 @@ async function showChat() {
   byId('chat-view').hidden = false;
   byId('account').hidden = false;
   byId('account-name').textContent = current().username;
+  drawer.enable(true);
   await rooms.refresh();
   openRoomFromHash();
   unread.start();
@@ -61,6 +73,8 @@ function openRoomFromHash() {
 function signOut(message = '') {
   chat.leave();
   unread.stop();
+  drawer.enable(false);
+  drawer.setBadge('');
   session = null;
   clearSession();
   byId('booting').hidden = true;

@@ -136,6 +136,10 @@ test('keyboard alone at phone width: sign up, change room, send; focus visible; 
   // after signing in the message box has the focus
   await expect(page.evaluate<string>(`document.activeElement.id`)).resolves.toBe('composer-input');
 
+  // At phone width the rooms are in a drawer: its button opens it and moves focus into it.
+  await tabTo('#drawer-toggle');
+  await expect(focusOutline()).resolves.toBe('solid');
+  await page.keyboard.press('Enter');
   await tabTo('a[href="#dev"]');
   await expect(focusOutline()).resolves.toBe('solid');
   await page.keyboard.press('Enter');

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { connect } from '../helpers/client';
 import { launchBrowser, openWatchedPage, RESULTS_DIR, type WatchedPage } from './browser';
@@ -137,4 +138,71 @@ test('unread counts: rooms not in view count what arrived since last read, acros
   await phone.context.close();
   expectClean(alice);
   expectClean(bob);
+});
+
+test('phone layout: the conversation owns the screen; rooms and presence open as a drawer, keyboard- and screen-reader-usable', async () => {
+  const carol = await openWatchedPage(browser, { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const { page } = carol;
+  await page.goto(`${server.origin}/`);
+  await registerInUi(page, 'carol');
+  const toggle = page.getByRole('button', { name: 'Rooms' });
+  const drawer = page.getByRole('navigation', { name: 'Rooms' });
+
+  // Closed: the conversation fills the width, the panel is out of sight and out of the accessibility tree.
+  await expect(toggle.getAttribute('aria-expanded')).resolves.toBe('false');
+  await expect(toggle.getAttribute('aria-controls')).resolves.toBe('sidebar');
+  await expect(drawer.isVisible()).resolves.toBe(false);
+  const messages = await page.locator('#messages').boundingBox();
+  expect(messages!.width).toBeGreaterThan(PHONE.width - 40);
+
+  // Keyboard: the button opens it, focus moves in (to the open room), Tab wraps inside.
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  await expect(toggle.getAttribute('aria-expanded')).resolves.toBe('true');
+  await expect(drawer.isVisible()).resolves.toBe(true);
+  await expect(page.evaluate<string>(`document.activeElement.getAttribute('href')`)).resolves.toBe('#general');
+  await expect(page.evaluate<string>(`getComputedStyle(document.activeElement).outlineStyle`)).resolves.toBe('solid');
+  const inDrawer = `document.getElementById('sidebar').contains(document.activeElement)`;
+  for (let i = 0; i < 15; i++) {
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate<boolean>(inDrawer)).resolves.toBe(true);
+  }
+  for (let i = 0; i < 15; i++) {
+    await page.keyboard.press('Shift+Tab');
+    await expect(page.evaluate<boolean>(inDrawer)).resolves.toBe(true);
+  }
+  // The rest of the page is inert while it is open: a screen reader's virtual cursor cannot wander off either.
+  await expect(page.evaluate<boolean>(`document.getElementById('room-main').inert`)).resolves.toBe(true);
+  await expect(page.evaluate<boolean>(`document.getElementById('account').inert`)).resolves.toBe(true);
+  // Presence is in the drawer.
+  await expect(drawer.locator('#presence-list').getByText('carol').count()).resolves.toBe(1);
+
+  // Escape closes it and gives focus back to the button.
+  await page.keyboard.press('Escape');
+  await expect(toggle.getAttribute('aria-expanded')).resolves.toBe('false');
+  await expect(drawer.isVisible()).resolves.toBe(false);
+  await expect(page.evaluate<string>(`document.activeElement.id`)).resolves.toBe('drawer-toggle');
+  await expect(page.evaluate<boolean>(`document.getElementById('room-main').inert`)).resolves.toBe(false);
+
+  // Touch: open, choose a room; the drawer closes and the room opens.
+  await toggle.tap();
+  await drawer.getByRole('link', { name: '#dev' }).tap();
+  await eventually(() => page.locator('#room-title').textContent(), '#dev');
+  await waitConnected(page);
+  await expect(drawer.isVisible()).resolves.toBe(false);
+  await expect(page.evaluate<string>(`document.activeElement.id`)).resolves.toBe('drawer-toggle');
+  await sendInUi(page, 'from a phone');
+  await waitForMessage(page, 'from a phone');
+
+  // The "Close" button inside works too; then a screenshot with the drawer open.
+  await toggle.click();
+  await drawer.getByRole('button', { name: 'Close' }).click();
+  await expect(drawer.isVisible()).resolves.toBe(false);
+  const overflow = await page.evaluate<number>(`document.documentElement.scrollWidth - document.documentElement.clientWidth`);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await toggle.click();
+  await page.screenshot({ path: path.join(RESULTS_DIR, 'ui-phone.png') });
+  await page.keyboard.press('Escape');
+  expectClean(carol);
+  await carol.context.close();
 });
