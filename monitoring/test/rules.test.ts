@@ -27,7 +27,7 @@ describe('alert rules', () => {
 
   it('cover what an operator must hear about', () => {
     expect(rules.map((rule) => rule.alert).sort()).toEqual(
-      ['BackupNeverRecorded', 'BackupTooOld', 'ContainerRestartLoop', 'HostDiskAlmostFull', 'ShagramDown', 'ShagramHighErrorRate', 'ShagramHighLatency', 'ShagramNotReady', 'ShagramSlowFanOut', 'TlsCertificateExpiresSoon'].sort(),
+      ['BackupNeverRecorded', 'BackupTooOld', 'ContainerRestartLoop', 'HostDiskAlmostFull', 'ShagramDown', 'ShagramFanOutFlapping', 'ShagramFanOutMalformed', 'ShagramHighErrorRate', 'ShagramHighLatency', 'ShagramNotReady', 'ShagramSlowFanOut', 'TlsCertificateExpiresSoon'].sort(),
     );
     for (const rule of rules) {
       expect(['critical', 'warning']).toContain(rule.labels?.severity);
