@@ -9,6 +9,7 @@ import { ChatView } from './views/chat.js';
 import { RoomsView } from './views/rooms.js';
 import { badgeText, UnreadTracker } from './unread.js';
 import { Drawer } from './drawer.js';
+import { MentionAlerts } from './alerts.js';
 
 const DEFAULT_ROOM = 'general';
 
@@ -20,7 +21,13 @@ const current = () => {
   return session;
 };
 
-const chat = new ChatView({ session: current, onSessionEnded: (message) => signOut(message) });
+const alerts = new MentionAlerts();
+const chat = new ChatView({
+  session: current,
+  onSessionEnded: (message) => signOut(message),
+  onMention: (mention) => alerts.mentioned(mention),
+  onTitle: () => alerts.showTitle(),
+});
 const rooms = new RoomsView(
   () => current().token,
   (room) => {
@@ -33,6 +40,7 @@ const unread = new UnreadTracker({
   token: () => current().token,
   rooms: () => rooms.rooms,
   current: () => rooms.current,
+  onMentions: (room, added) => alerts.mentioned({ room, count: added }),
   onCounts: (counts) => {
     rooms.setCounts(counts);
     let total = 0;
@@ -53,6 +61,7 @@ async function showChat() {
   byId('account').hidden = false;
   byId('account-name').textContent = current().username;
   drawer.enable(true);
+  alerts.showButton(true);
   await rooms.refresh();
   openRoomFromHash();
   unread.start();
@@ -75,6 +84,7 @@ function signOut(message = '') {
   unread.stop();
   drawer.enable(false);
   drawer.setBadge('');
+  alerts.reset();
   session = null;
   clearSession();
   byId('booting').hidden = true;

@@ -2,6 +2,7 @@
 // (history, `since` replay after a reconnect, or live).
 import { el } from './dom.js';
 import { formatTime } from './format.js';
+import { splitMentions } from './mentions.js';
 
 /** @typedef {{ id: number, user: string, text: string, created_at: string }} ChatMessage */
 
@@ -103,7 +104,7 @@ export class Timeline {
    * @param {ChatMessage} message
    */
   insert(message) {
-    const item = render(message, message.user === this.me);
+    const item = render(message, message.user === this.me, this.me);
     if (message.id > this.lastId) {
       this.list.append(item);
       this.lastId = message.id;
@@ -115,12 +116,13 @@ export class Timeline {
 }
 
 /**
- * One message as a list item. Every user-supplied string goes in as text.
+ * One message as a list item. Every user-supplied string goes in as text (mentions of `me` as text in a `<mark>`).
  * @param {ChatMessage} message
  * @param {boolean} own
+ * @param {string} [me] the reader: `@me` is highlighted
  * @returns {any}
  */
-export function render(message, own) {
+export function render(message, own, me = '') {
   const time = el('time', {
     text: formatTime(message.created_at),
     attrs: { datetime: message.created_at, title: new Date(message.created_at).toLocaleString() },
@@ -130,8 +132,11 @@ export function render(message, own) {
     ...(own ? [el('span', { className: 'own-tag', text: '(you)' })] : []),
     time,
   ]);
-  return el('li', { className: own ? 'message own' : 'message', attrs: { 'data-id': String(message.id) } }, [
-    meta,
-    el('p', { className: 'message-text', text: message.text }),
-  ]);
+  const pieces = own ? [{ text: message.text, mention: false }] : splitMentions(message.text, me);
+  const mentioned = pieces.some((piece) => piece.mention);
+  const text = mentioned
+    ? el('p', { className: 'message-text' }, pieces.map((piece) => (piece.mention ? el('mark', { className: 'mention', text: piece.text }) : document.createTextNode(piece.text))))
+    : el('p', { className: 'message-text', text: message.text });
+  const className = own ? 'message own' : mentioned ? 'message mentions-me' : 'message';
+  return el('li', { className, attrs: { 'data-id': String(message.id) } }, [meta, text]);
 }

@@ -206,3 +206,76 @@ test('phone layout: the conversation owns the screen; rooms and presence open as
   expectClean(carol);
   await carol.context.close();
 });
+
+// Headless Chromium has no notification centre and never hides a page, so this page gets a recording stand-in for
+// the Notification API (permission "default" until asked) and a switch for document.visibilityState, installed
+// before any page script. Everything else (the page, the server, the other person) is real.
+const NOTIFICATION_AND_VISIBILITY_STUB = `(() => {
+  let permission = 'default';
+  let hidden = false;
+  window.__notes = [];
+  window.__permissionAsks = 0;
+  window.Notification = class {
+    constructor(title, options) { window.__notes.push({ title, body: options && options.body }); }
+    static get permission() { return permission; }
+    static requestPermission() { window.__permissionAsks++; permission = 'granted'; return Promise.resolve(permission); }
+  };
+  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get() { return hidden ? 'hidden' : 'visible'; } });
+  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get() { return hidden; } });
+  window.__setHidden = (value) => { hidden = value; document.dispatchEvent(new Event('visibilitychange')); };
+})();`;
+
+test('mentions: @name is highlighted (as text) for that person, marked on other rooms, notified and counted in the title while in the background', async () => {
+  const dora = await openWatchedPage(browser, { viewport: DESKTOP });
+  await dora.context.addInitScript({ content: NOTIFICATION_AND_VISIBILITY_STUB });
+  const { page } = dora;
+  await page.goto(`${server.origin}/`);
+  await registerInUi(page, 'dora');
+  // Permission is never asked on load: only from the explicit button.
+  const enable = page.getByRole('button', { name: 'Enable notifications' });
+  await enable.waitFor({ timeout: WAIT_MS });
+  await expect(page.evaluate<number>('window.__permissionAsks')).resolves.toBe(0);
+  await enable.click();
+  await expect(eventually(() => enable.isVisible(), false)).resolves.toBe(false);
+  await expect(page.evaluate<number>('window.__permissionAsks')).resolves.toBe(1);
+  // Dora has read #dev once, and is in #general with Bob.
+  await openRoom(dora, 'dev');
+  await openRoom(dora, 'general');
+  await openRoom(bob, 'general');
+  await eventually(() => page.locator('#presence-list li').count(), 2);
+
+  // In view: highlighted, safely; no notification while the page is seen.
+  const hostile = 'hey @Dora, look: <img src=x onerror=alert(1)> and mail x@dora too';
+  await sendInUi(bob.page, hostile);
+  const item = await waitForMessage(page, hostile);
+  await expect(item.locator('mark.mention').allTextContents()).resolves.toEqual(['@Dora']);
+  await expect(item.getAttribute('class')).resolves.toBe('message mentions-me');
+  await expect(page.locator('#messages img').count()).resolves.toBe(0);
+  // Bob sees it plain: only the person mentioned gets the highlight.
+  await expect((await waitForMessage(bob.page, hostile)).locator('mark').count()).resolves.toBe(0);
+  await expect(page.evaluate<number>('window.__notes.length')).resolves.toBe(0);
+  await expect(page.title()).resolves.toBe('#general · Shagram');
+
+  // In the background: a notification and the count in the title.
+  await page.evaluate('window.__setHidden(true)');
+  await sendInUi(bob.page, 'are you there @dora?');
+  await expect(eventually(() => page.title(), '(1) #general · Shagram')).resolves.toBe('(1) #general · Shagram');
+  await expect(page.evaluate('window.__notes')).resolves.toEqual([{ title: 'bob mentioned you in #general', body: 'are you there @dora?' }]);
+
+  // A mention in another room: marked on that room and, still in the background, notified and counted too.
+  await openRoom(bob, 'dev');
+  await sendInUi(bob.page, '@dora see #dev');
+  await waitForMessage(bob.page, '@dora see #dev');
+  await waitBadge(dora, 'dev', '1');
+  await expect(roomLink(dora, 'dev').getAttribute('data-mentions')).resolves.toBe('1');
+  await expect(eventually(() => page.title(), '(2) #general · Shagram')).resolves.toBe('(2) #general · Shagram');
+  await expect(page.evaluate('window.__notes.map((n) => n.title)')).resolves.toEqual(['bob mentioned you in #general', 'You were mentioned in #dev']);
+
+  // Seen again: the title loses its count.
+  await page.evaluate('window.__setHidden(false)');
+  await expect(eventually(() => page.title(), '#general · Shagram')).resolves.toBe('#general · Shagram');
+  await openRoom(bob, 'general');
+  expectClean(dora);
+  await dora.context.close();
+  expectClean(bob);
+});

@@ -6,6 +6,7 @@ import { byId, el, say } from '../dom.js';
 import { counterText } from '../format.js';
 import { tokenExpired } from '../session.js';
 import { Timeline } from '../timeline.js';
+import { mentions } from '../mentions.js';
 import { TypingIndicator, TypingThrottle } from '../typing.js';
 
 export const MAX_MESSAGE_CHARS = 4000;
@@ -15,6 +16,8 @@ export const MAX_MESSAGE_CHARS = 4000;
  * @property {() => { token: string, username: string }} session
  * @property {(message: string) => void} onSessionEnded the token is no longer accepted
  * @property {() => void} [onJoined] a connection to the room opened
+ * @property {(mention: { room: string, user: string, text: string }) => void} [onMention] a live message mentions this user
+ * @property {() => void} [onTitle] the document title was set for a room
  */
 
 export class ChatView {
@@ -57,6 +60,7 @@ export class ChatView {
     this.room = room;
     this.title.textContent = `#${room}`;
     document.title = `#${room} · Shagram`;
+    this.options.onTitle?.();
     this.timeline.reset(this.options.session().username);
     this.typing.clear();
     this.typingThrottle.reset();
@@ -206,8 +210,10 @@ export class ChatView {
    */
   onEvent(event) {
     if (event.type === 'message' && event.room === this.room) {
-      this.timeline.add([event]);
+      const added = this.timeline.add([event]);
       this.typing.stopped(String(event.user));
+      const me = this.options.session().username;
+      if (added > 0 && event.user !== me && mentions(String(event.text), me)) this.options.onMention?.({ room: this.room, user: event.user, text: event.text });
       this.scheduleRead();
     } else if (event.type === 'typing' && event.room === this.room && typeof event.user === 'string') {
       if (event.user !== this.options.session().username) this.typing.typing(event.user);
