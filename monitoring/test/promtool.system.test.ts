@@ -46,6 +46,21 @@ describe('promtool and amtool over monitoring/', () => {
     expect(stdout.match(/SUCCESS: \d+ rules found/g)).toHaveLength(rulesFiles.length);
   });
 
+  it("render-config.sh runs under busybox's sh and awk (the Prometheus and Alertmanager images' only tools)", async () => {
+    const dir = tempDir('shagram-busybox-');
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    for (const tool of ['sh', 'awk', 'mv', 'rm', 'echo']) fs.symlinkSync('/usr/bin/busybox', path.join(bin, tool));
+    const output = path.join(dir, 'alertmanager.yml');
+    const env = { PATH: bin, TELEGRAM_BOT_TOKEN: '1:a"b\\c', TELEGRAM_CHAT_ID: '-100' };
+    const { stdout } = await run(path.join(bin, 'sh'), [path.join(MONITORING_DIR, 'render-config.sh'), path.join(MONITORING_DIR, 'alertmanager', 'telegram.yml.template'), output, 'echo', 'started'], { env });
+    expect(stdout).toBe('started\n');
+    expect(fs.readFileSync(output, 'utf8')).toContain('- bot_token: "1:a\\"b\\\\c"\n        chat_id: -100\n');
+    const missing = await run(path.join(bin, 'sh'), [path.join(MONITORING_DIR, 'render-config.sh'), path.join(MONITORING_DIR, 'alertmanager', 'telegram.yml.template'), output], { env: { PATH: bin }, allowFailure: true });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('TELEGRAM_BOT_TOKEN is not set');
+  });
+
   it.each(['telegram', 'email', 'none'])('amtool check-config: the %s receiver', async (receiver) => {
     const rendered = renderConfig(path.join(MONITORING_DIR, 'alertmanager', `${receiver}.yml.template`), SAMPLE_ENV);
     const { stdout } = await run('amtool', ['check-config', rendered]);

@@ -8,8 +8,9 @@
 set -euo pipefail
 # shellcheck source=lib/apt.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
-apt_install_missing prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter \
-  || { echo "63-prometheus: apt-get install prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter failed" >&2; exit 1; }
+# busybox: the shell and awk of the Prometheus and Alertmanager images, which run monitoring/render-config.sh.
+apt_install_missing prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter busybox \
+  || { echo "63-prometheus: apt-get install prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter busybox failed" >&2; exit 1; }
 # Make sure no packaged server keeps its port busy (systemd may be absent: try both routes).
 for service in prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter; do
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
@@ -18,7 +19,7 @@ for service in prometheus prometheus-alertmanager prometheus-node-exporter prome
     "/etc/init.d/$service" stop >/dev/null 2>&1 || true
   fi
 done
-for bin in prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-blackbox-exporter; do
+for bin in prometheus promtool prometheus-alertmanager amtool prometheus-node-exporter prometheus-blackbox-exporter busybox; do
   [ -x "/usr/bin/$bin" ] || { echo "63-prometheus: /usr/bin/$bin missing after install" >&2; exit 1; }
 done
 echo "63-prometheus: $(/usr/bin/prometheus --version 2>&1 | head -n1)"
