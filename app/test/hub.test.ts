@@ -201,6 +201,46 @@ describe('Hub', () => {
     expect(dirty).toEqual(['r1', 'r2', 'r2']);
   });
 
+  test('presence: a room gets at most one presenceDirty call per interval; other rooms are not held back', async () => {
+    const dirty: string[] = [];
+    let flushed: () => void = () => undefined;
+    // an interval far longer than the test: whatever changes after the first flush of a room waits
+    const hub = new Hub({ presenceDirty: (room) => (dirty.push(room), flushed()), presenceIntervalMs: 3_600_000 });
+    const joinTo = (user: string, room: string) => hub.join(asPeer(new RecordingPeer(user, room, true)));
+    const nextFlush = () => new Promise<void>((resolve) => (flushed = resolve));
+    let wait = nextFlush();
+    joinTo('alice', 'big');
+    await wait;
+    expect(dirty).toEqual(['big']);
+    // more joins to the same room over several turns: held for the rest of its interval
+    for (const user of ['bob', 'carol', 'dave']) {
+      joinTo(user, 'big');
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(dirty).toEqual(['big']);
+    // another room's first change goes out at once
+    wait = nextFlush();
+    joinTo('erin', 'small');
+    await wait;
+    expect(dirty).toEqual(['big', 'small']);
+    expect(hub.usersIn('big')).toEqual(['alice', 'bob', 'carol', 'dave']);
+  });
+
+  test('presence: a change held for the interval is sent when it ends', async () => {
+    const dirty: string[] = [];
+    let flushed: () => void = () => undefined;
+    const hub = new Hub({ presenceDirty: (room) => (dirty.push(room), flushed()), presenceIntervalMs: 20 });
+    const nextFlush = () => new Promise<void>((resolve) => (flushed = resolve));
+    let wait = nextFlush();
+    hub.join(asPeer(new RecordingPeer('alice', 'r', true)));
+    await wait;
+    wait = nextFlush();
+    hub.join(asPeer(new RecordingPeer('bob', 'r', true)));
+    await wait;
+    expect(dirty).toEqual(['r', 'r']);
+  });
+
   test('sendPresence goes to the JSON peers of the room only, one shared frame', () => {
     const { hub, join } = setup();
     const plain = join('alice', 'r');

@@ -60,6 +60,11 @@ class RoomNotFound extends Error {}
 /** Why an upgrade was refused before any WebSocket existed, by the status `decideUpgrade` answered. */
 const DECISION_REASONS: Record<number, string> = { 400: 'bad_request', 401: 'unauthorized', 403: 'origin', 404: 'not_found' };
 
+/** An upgrading socket's error listener: the socket is destroyed (see `upgrade`). */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 /** Answers a refused upgrade with a plain HTTP response (JSON body `{ error, code? }`) and closes the socket. */
 function refuse(socket: Duplex, status: number, message: string, code?: string): void {
   const body = JSON.stringify(code ? { error: message, code } : { error: message });
@@ -145,7 +150,9 @@ export class ChatGateway {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    // A module-level function, not a closure: a listener that lives as long as the socket would keep this call's
+    // whole scope (the request with its headers and URL, the head buffer, the decision) for the socket's lifetime.
+    socket.on('error', destroyOnError);
     if (this.deps.isDraining()) return this.refuse(socket, 'draining', 503, 'server is shutting down');
     if (!this.deps.fanOut.available) return this.refuse(socket, 'fanout_unavailable', 503, 'message delivery is interrupted, try again shortly');
     const decision = decideUpgrade(req.url, req.headers.origin, this.deps.tokens, this.allowedOrigins, req.headers['sec-websocket-protocol']);

@@ -8,7 +8,10 @@ import { encodeTextFrame, type TextFrame } from './text-frame';
  * once per mode (plain and JSON) and the same bytes go to every peer. Inside {@link batch}, each
  * recipient's socket is corked once, so a group commit of k messages costs one write per peer.
  * Presence changes are coalesced: joins and leaves of one event-loop turn make one
- * `onPresenceDirty(room)` call; the fan-out answers with {@link sendPresence} (cluster-wide users).
+ * `onPresenceDirty(room)` call, and a room gets at most one per {@link PRESENCE_INTERVAL_MS} (later changes wait for
+ * the end of the interval and are sent together): every call sends the room's list to each of its members, so a
+ * room of n users filling up or reconnecting one join at a time would otherwise cost n² frames. The fan-out answers
+ * with {@link sendPresence} (cluster-wide users).
  * A peer that is replaying `since` gets live messages into its replay buffer instead (see
  * {@link Peer.replayBuffer}), and no peer is ever sent an id it already has (see {@link Peer.lastId}).
  * A message whose `prev` (the room's previous committed id, from PostgreSQL) is above the highest id
@@ -17,12 +20,19 @@ import { encodeTextFrame, type TextFrame } from './text-frame';
  * others): the room's peers are handed to `onGap` — the gateway closes them so they replay — and are
  * not sent the message.
  */
+/** A room's presence is recomputed and sent at most once per this many milliseconds (the first change at once). */
+export const PRESENCE_INTERVAL_MS = 250;
+
 export class Hub {
   private readonly rooms = new Map<string, Set<Peer>>();
   /** Per room with peers here: the highest id delivered live (since the room got peers or the fan-out came back). */
   private readonly lastLive = new Map<string, number>();
   private readonly presenceDirty = new Set<string>();
+  /** When each room with peers here last had its presence flushed. */
+  private readonly presenceSentAt = new Map<string, number>();
   private presenceScheduled = false;
+  private presenceTimer: NodeJS.Timeout | undefined;
+  private readonly presenceIntervalMs: number;
   private batchId = 0;
   private corked: Peer[] | undefined;
   private readonly onPresenceDirty: (room: string) => void;
@@ -39,7 +49,10 @@ export class Hub {
      * committed message after `lastDelivered` that never arrived here; they must be closed (so they replay).
      */
     gap?: (room: string, peers: Peer[], lastDelivered: number, prev: number) => void;
+    /** Overrides {@link PRESENCE_INTERVAL_MS}. */
+    presenceIntervalMs?: number;
   }) {
+    this.presenceIntervalMs = callbacks.presenceIntervalMs ?? PRESENCE_INTERVAL_MS;
     this.onPresenceDirty = callbacks.presenceDirty;
     this.onDuplicate = callbacks.duplicate ?? (() => undefined);
     this.onGap = callbacks.gap ?? (() => undefined);
@@ -73,6 +86,7 @@ export class Hub {
     if (peers.size === 0) {
       this.rooms.delete(peer.room);
       this.lastLive.delete(peer.room);
+      this.presenceSentAt.delete(peer.room);
     }
     this.markPresence(peer.room);
   }
@@ -171,9 +185,28 @@ export class Hub {
 
   private flushPresence(): void {
     this.presenceScheduled = false;
-    const rooms = [...this.presenceDirty];
-    this.presenceDirty.clear();
-    for (const room of rooms) this.onPresenceDirty(room);
+    const now = performance.now();
+    const due: string[] = [];
+    let wait = Infinity;
+    for (const room of this.presenceDirty) {
+      const next = (this.presenceSentAt.get(room) ?? -Infinity) + this.presenceIntervalMs;
+      if (next <= now) due.push(room);
+      else wait = Math.min(wait, next - now);
+    }
+    for (const room of due) {
+      this.presenceDirty.delete(room);
+      // a room that emptied meanwhile is not remembered (leave() forgot it)
+      if (this.rooms.has(room)) this.presenceSentAt.set(room, now);
+    }
+    if (wait !== Infinity && !this.presenceTimer) {
+      // the rooms still waiting: one timer for all of them, at the earliest one's end of interval
+      this.presenceTimer = setTimeout(() => {
+        this.presenceTimer = undefined;
+        this.flushPresence();
+      }, Math.ceil(wait));
+      this.presenceTimer.unref();
+    }
+    for (const room of due) this.onPresenceDirty(room);
   }
 
   /**
