@@ -149,7 +149,14 @@ async function main(): Promise<void> {
   });
   toParent({ type: 'ready', connected: first.connections.length, failed: first.failed, firstError: first.firstError });
 
+  // Shuffled: users were made room by room, largest first, so in order a slow step would only ever reach the
+  // senders of the largest rooms.
   const senders = users.filter((u) => u.sender);
+  for (let i = senders.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [senders[i], senders[j]] = [senders[j]!, senders[i]!];
+  }
+  const membersOf = new Map(config.rooms.map((room) => [room.room, room.members]));
   const idle = users.filter((u) => !u.sender);
 
   const step = async (rate: number, measureFrom: number, until: number, churnPerSec: number) => {
@@ -157,6 +164,8 @@ async function main(): Promise<void> {
     delivered = 0;
     measure = { from: measureFrom, until };
     let sent = 0;
+    /** Deliveries the counted messages should make: each reaches every member of its room. */
+    let expected = 0;
     let churned = 0;
     let reconnectFailures = 0;
     let budget = 0;
@@ -175,7 +184,10 @@ async function main(): Promise<void> {
         if (!isOpen(user)) continue;
         const sentAt = now();
         user.ws!.send(JSON.stringify({ text: `t${sentAt.toFixed(3)} ${padding}` }));
-        if (sentAt >= measureFrom) sent++;
+        if (sentAt >= measureFrom) {
+          sent++;
+          expected += membersOf.get(user.room)!;
+        }
       }
       for (; churnBudget >= 1 && idle.length > 0; churnBudget--) {
         const user = idle[Math.floor(Math.random() * idle.length)]!;
@@ -188,7 +200,7 @@ async function main(): Promise<void> {
     await Promise.all(churns);
     await sleep(STEP_GRACE_MS);
     measure = { from: Infinity, until: -Infinity };
-    toParent({ type: 'cap-step-result', sent, delivered, latency: toData(latency), churned, reconnectFailures });
+    toParent({ type: 'cap-step-result', sent, expected, delivered, latency: toData(latency), churned, reconnectFailures });
   };
 
   const storm = async (share: number) => {

@@ -65,7 +65,7 @@ export type FromWorker =
   | { type: 'fanout-result'; delivered: number; crossDelivered: number; sent: number; lost: number; latency: HistogramData }
   | { type: 'ramped'; open: number; failed: number; firstError?: string }
   | { type: 'history-result'; requestsPerSec: number; total: number; p50: number; p99: number; non2xx: number; errors: number; pageSize: number; seeded: number }
-  | { type: 'cap-step-result'; sent: number; delivered: number; latency: HistogramData; churned: number; reconnectFailures: number }
+  | { type: 'cap-step-result'; sent: number; expected: number; delivered: number; latency: HistogramData; churned: number; reconnectFailures: number }
   | { type: 'cap-storm-result'; dropped: number; reconnected: number; retries: number; failed: number; ms: number; incomplete: number }
   | { type: 'cap-verify-result'; connections: number; checked: number; missed: number; duplicates: number; filledOverHttp: number; firstProblem?: string }
   | { type: 'error'; message: string };

@@ -58,7 +58,7 @@ export interface CapacityStep {
   rate: number;
   sentPerSec: number;
   deliveredPerSec: number;
-  /** Deliveries counted / deliveries expected (sent × the plan's mean fan-out); below 1: late or lost. */
+  /** Deliveries counted / deliveries expected (each counted message × its room's members); below 1: late or lost. */
   deliveredShare: number;
   p50Ms: number;
   p99Ms: number;

@@ -122,7 +122,7 @@ export async function runCapacity(target: RunningTarget, options: BenchOptions, 
       const latency = results.reduce((h, r) => merge(h, fromData(r.latency)), createHistogram());
       const sent = results.reduce((sum, r) => sum + r.sent, 0);
       const delivered = results.reduce((sum, r) => sum + r.delivered, 0);
-      const expected = sent * fanout;
+      const expected = results.reduce((sum, r) => sum + r.expected, 0);
       const step: CapacityStep = {
         rate,
         sentPerSec: sent / options.capacityStep,
