@@ -84,14 +84,26 @@ export class Timeline {
    * @returns {number} how many were not shown yet
    */
   insertNew(messages) {
-    let added = 0;
-    for (const message of messages) {
-      if (!Number.isSafeInteger(message.id) || this.ids.has(message.id)) continue;
+    const fresh = messages.filter((message) => Number.isSafeInteger(message.id) && !this.ids.has(message.id));
+    // Older than everything shown (a page from "Load older messages" or the catch-up): one fragment in front,
+    // without looking through the items already shown — that search made each page cost O(shown).
+    const firstId = this.firstId;
+    const older = firstId === 0 ? [] : fresh.filter((message) => message.id < firstId).sort((a, b) => a.id - b.id);
+    if (older.length > 0) {
+      const fragment = document.createDocumentFragment();
+      for (const message of older) {
+        if (this.ids.has(message.id)) continue;
+        this.ids.add(message.id);
+        fragment.append(render(message, message.user === this.me, this.me));
+      }
+      this.list.prepend(fragment);
+    }
+    for (const message of fresh) {
+      if (this.ids.has(message.id)) continue;
       this.ids.add(message.id);
       this.insert(message);
-      added++;
     }
-    return added;
+    return fresh.filter((message, index) => fresh.findIndex((other) => other.id === message.id) === index).length;
   }
 
   /** @private */
