@@ -15,6 +15,9 @@ import { historyFastPath } from './http/history-fast-path';
 import { SECURITY_HEADERS } from './http/security-headers';
 
 /** A running (or ready to run) Shagram server. */
+
+/** The listening socket's accept queue (the kernel caps it at net.core.somaxconn, 4096 on the VM). */
+export const LISTEN_BACKLOG = 4096;
 export interface ShagramServer {
   readonly http: http.Server;
   readonly store: ChatStore;
@@ -111,7 +114,9 @@ export async function createShagramServer(
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(config.port, config.host, () => {
+        // A reconnect storm is thousands of handshakes at once: Node's default accept queue (511) would drop SYNs
+        // and stall clients for seconds of TCP retransmission. The kernel caps it at net.core.somaxconn.
+        server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
           server.off('error', reject);
           resolve((server.address() as AddressInfo).port);
         });
