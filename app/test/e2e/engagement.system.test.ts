@@ -275,6 +275,12 @@ test('mentions: @name is highlighted (as text) for that person, marked on other 
   await page.evaluate('window.__setHidden(false)');
   await expect(eventually(() => page.title(), '#general · Shagram')).resolves.toBe('#general · Shagram');
   await openRoom(bob, 'general');
+
+  // The desktop screenshot: a highlighted mention, #dev marked, Bob typing.
+  await bob.page.getByRole('textbox', { name: 'Message' }).pressSequentially('on my', { delay: 20 });
+  await page.locator('#typing').filter({ hasText: 'bob is typing…' }).waitFor({ timeout: WAIT_MS });
+  await page.screenshot({ path: path.join(RESULTS_DIR, 'ui-desktop.png') });
+  await bob.page.getByRole('textbox', { name: 'Message' }).fill('');
   expectClean(dora);
   await dora.context.close();
   expectClean(bob);
