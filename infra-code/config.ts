@@ -34,6 +34,9 @@ export const SECRET_KEYS = [
   'shagram:backupEncryptionKey',
   'yandex:serviceAccountKeyFile',
   'github:token',
+  'shagram:grafanaAdminPassword',
+  'shagram:telegramBotToken',
+  'shagram:smtpPassword',
 ] as const;
 
 /** Virtual-machine sizing (Yandex target only). */
@@ -102,6 +105,20 @@ export interface BackupConfig {
   time: string;
 }
 
+/** Where alerts go: Telegram, e-mail, or nowhere (shown in Alertmanager and Grafana only). */
+export type AlertReceiver =
+  | { kind: 'telegram'; botToken: string; chatId: string }
+  | { kind: 'email'; smarthost: string; from: string; username: string; password: string; to: string }
+  | { kind: 'none' };
+
+/** The monitoring stack (monitoring/, docs/monitoring.md): Grafana's public name, its admin password, the receiver. */
+export interface MonitoringConfig {
+  grafanaHost: string;
+  /** Generated when absent. */
+  grafanaAdminPassword?: string;
+  alerts: AlertReceiver;
+}
+
 /** The parsed configuration. */
 export interface InfraConfig {
   target: Target;
@@ -122,6 +139,8 @@ export interface InfraConfig {
   secrets: SecretConfig;
   /** The off-host backup; undefined when `shagram:backupBucket` is not set. */
   backup?: BackupConfig;
+  /** The monitoring stack (`shagram:grafanaHost` set); undefined otherwise. */
+  monitoring?: MonitoringConfig;
   /** The repository webhook the program manages (`shagram:githubWebhook: true`); undefined otherwise. */
   githubWebhook?: { repository: GithubRepository; token: string };
 }
@@ -258,6 +277,44 @@ function readBackup(src: ConfigSource): BackupConfig | undefined {
   };
 }
 
+/** Every public name the edge answers for (and the DNS records and the certificate cover). Pure. */
+export function publicHosts(cfg: Pick<InfraConfig, 'chatHost' | 'jenkinsHost' | 'registryHost' | 'monitoring'>): string[] {
+  return [cfg.chatHost, cfg.jenkinsHost, cfg.registryHost, ...(cfg.monitoring ? [cfg.monitoring.grafanaHost] : [])];
+}
+
+/** The monitoring stack's keys: on when `shagram:grafanaHost` is set; the receiver must then be chosen. Pure. */
+function readMonitoring(src: ConfigSource): MonitoringConfig | undefined {
+  const grafanaHost = readOptional(src, 'shagram:grafanaHost', hostname);
+  if (!grafanaHost) {
+    const stray = ['shagram:alertReceiver', 'shagram:grafanaAdminPassword'].find((k) => src.values[k] !== undefined);
+    if (stray) throw new ConfigError('shagram:grafanaHost', `is required with ${stray} (the monitoring stack is deployed when Grafana has a name)`);
+    return undefined;
+  }
+  const hint = 'the monitoring stack (shagram:grafanaHost is set) sends its alerts there; docs/monitoring.md';
+  const kind = read(src, 'shagram:alertReceiver', { schema: z.enum(['telegram', 'email', 'none'], 'must be telegram, email or none'), hint: `${hint} (telegram, email, or none to only show them)` });
+  let alerts: AlertReceiver;
+  if (kind === 'telegram') {
+    alerts = {
+      kind,
+      botToken: read(src, 'shagram:telegramBotToken', { schema: z.string().trim().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "must be a bot token from @BotFather (<digits>:<secret>)"), hint }),
+      chatId: read(src, 'shagram:telegramChatId', { schema: z.string().trim().regex(/^-?\d{1,20}$/, 'must be a chat id (digits; a group\'s is negative)'), hint }),
+    };
+  } else if (kind === 'email') {
+    const address = z.string().trim().regex(/^[^\s@]+@[^\s@]+$/, 'must be an e-mail address');
+    alerts = {
+      kind,
+      smarthost: read(src, 'shagram:smtpSmarthost', { schema: z.string().trim().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port of the SMTP submission server'), hint }),
+      from: read(src, 'shagram:smtpFrom', { schema: address, hint }),
+      username: read(src, 'shagram:smtpUsername', { schema: z.string().trim().min(1), hint }),
+      password: read(src, 'shagram:smtpPassword', { schema: envSecret(1), hint }),
+      to: read(src, 'shagram:alertEmailTo', { schema: address, hint }),
+    };
+  } else {
+    alerts = { kind };
+  }
+  return { grafanaHost, grafanaAdminPassword: readOptional(src, 'shagram:grafanaAdminPassword', envSecret(12)), alerts };
+}
+
 /**
  * Parses and validates the whole configuration (pure). Throws `ConfigError` naming the first bad key.
  * The image tag comes from `shagram:imageTag`, else the environment (`SHAGRAM_IMAGE_TAG`, then `GIT_COMMIT`
@@ -351,6 +408,8 @@ export function parseConfig(src: ConfigSource): InfraConfig {
   };
   const backup = readBackup(src);
   if (backup) cfg.backup = backup;
+  const monitoring = readMonitoring(src);
+  if (monitoring) cfg.monitoring = monitoring;
   if (read(src, 'shagram:githubWebhook', { schema: boolString, default: 'false' })) {
     const repository = githubRepositoryOf(cfg.githubRepoUrl);
     if (!repository) throw new ConfigError('shagram:githubWebhook', `needs a github.com repository in shagram:githubRepoUrl (got ${cfg.githubRepoUrl}); set it false and add the webhook by hand for another host`);
@@ -361,7 +420,7 @@ export function parseConfig(src: ConfigSource): InfraConfig {
     cfg.githubWebhook = { repository, token };
   }
   if (target.kind === 'yandex' && target.dns) {
-    const outside = [cfg.chatHost, cfg.jenkinsHost, cfg.registryHost].filter((h) => !inZone(h, target.dns!.domain));
+    const outside = publicHosts(cfg).filter((h) => !inZone(h, target.dns!.domain));
     if (outside.length > 0) throw new ConfigError('shagram:dnsZone', `${outside.join(', ')} not inside ${target.dns.domain}: the records for them cannot live in that zone`);
   }
   return cfg;

@@ -14,7 +14,7 @@ import { HostReady } from './components/host-ready';
 import { HostTools } from './components/host-tools';
 import { OffsiteBackup } from './components/offsite-backup';
 import { YandexVps } from './components/yandex-vps';
-import type { InfraConfig } from './config';
+import { publicHosts, type InfraConfig } from './config';
 import { certificateWaitScript } from './plan/certificate-wait';
 import { cloudInitDocument } from './plan/cloud-init';
 import { buildHostTools } from './plan/host-tools';
@@ -59,7 +59,8 @@ export interface Platform {
   /** The repository's push webhook to Jenkins (with `shagram:githubWebhook`). */
   githubWebhook?: GithubWebhook;
   image?: AppImage;
-  stacks: Record<StackName, ComposeStack>;
+  /** The deployed stacks; the optional ones (monitoring) only when the configuration turns them on. */
+  stacks: Record<Exclude<StackName, 'monitoring'>, ComposeStack> & Partial<Record<'monitoring', ComposeStack>>;
 }
 
 function password(name: string, length: number): pulumi.Output<string> {
@@ -79,6 +80,8 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
     jenkinsAdminPassword: secretOr(s.jenkinsAdminPassword, 'jenkins-admin-password', 24),
     harborRobotSecret: secretOr(s.harborRobotSecret, 'harbor-robot-secret', 32),
     githubWebhookSecret: secretOr(s.githubWebhookSecret, 'github-webhook-secret', 40),
+    // Only with the monitoring stack (no resource otherwise).
+    grafanaAdminPassword: cfg.monitoring ? secretOr(cfg.monitoring.grafanaAdminPassword, 'grafana-admin-password', 24) : pulumi.output(''),
   };
 
   // The host.
@@ -113,7 +116,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
       folderId: cfg.target.folderId,
       domain: cfg.target.dns.domain,
       zoneId: cfg.target.dns.zoneId,
-      hosts: { chat: cfg.chatHost, jenkins: cfg.jenkinsHost, registry: cfg.registryHost },
+      hosts: { chat: cfg.chatHost, jenkins: cfg.jenkinsHost, registry: cfg.registryHost, ...(cfg.monitoring ? { grafana: cfg.monitoring.grafanaHost } : {}) },
       address: vps.publicIp,
     });
   }
@@ -129,7 +132,9 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
   const env = (spec: (typeof STACKS)[number], appImage: pulumi.Input<string>): pulumi.Output<string> =>
     pulumi.all({ ...secrets, appImage }).apply((v) => {
       const inputs: EnvInputs = {
-        ...(v as Pick<EnvInputs, 'appImage' | 'jwtSecret' | 'harborAdminPassword' | 'harborDbPassword' | 'jenkinsAdminPassword' | 'harborRobotSecret' | 'githubWebhookSecret'>),
+        ...(v as Pick<EnvInputs, 'appImage' | 'jwtSecret' | 'harborAdminPassword' | 'harborDbPassword' | 'jenkinsAdminPassword' | 'harborRobotSecret' | 'githubWebhookSecret' | 'grafanaAdminPassword'>),
+        grafanaHost: cfg.monitoring?.grafanaHost ?? '',
+        alerts: cfg.monitoring?.alerts ?? { kind: 'none' },
         chatHost: cfg.chatHost,
         jenkinsHost: cfg.jenkinsHost,
         registryHost: cfg.registryHost,
@@ -151,6 +156,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
   let appImage: pulumi.Output<string> = pulumi.output(imageRef);
   let previous: pulumi.Resource[] = dns ? [ready, dns] : [ready];
   for (const spec of STACKS) {
+    if (spec.enabled && !spec.enabled(cfg)) continue;
     const name = spec.name as StackName;
     const src = paths.stackDirs?.[name] ?? join(paths.repoRoot, spec.sourceDir);
     const stack = new ComposeStack(
@@ -171,7 +177,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
       // for the Let's Encrypt certificate, which certbot retries every minute until the DNS records resolve.
       certificate = new remote.Command(
         'edge-certificate',
-        { connection, create: certificateWaitScript({ hosts: [cfg.chatHost, cfg.jenkinsHost, cfg.registryHost], timeoutSeconds: 1200 }), addPreviousOutputInEnv: false },
+        { connection, create: certificateWaitScript({ hosts: publicHosts(cfg), timeoutSeconds: 1200 }), addPreviousOutputInEnv: false },
         { dependsOn: [stack], customTimeouts: { create: '25m' } },
       );
     }
@@ -205,7 +211,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
     ...(githubWebhook ? { githubWebhook } : {}),
     ...(offsiteBackup ? { offsiteBackup } : {}),
     image,
-    stacks: stacks as Record<StackName, ComposeStack>,
+    stacks: stacks as Platform['stacks'],
     outputs: {
       publicIp: host,
       chatUrl: pulumi.output(`https://${cfg.chatHost}/`),

@@ -5,7 +5,7 @@
  * Order is deploy order: the edge first (it must answer before the registry behind it can be reached), then the
  * registry, then the app image is pushed, then the stacks that pull from the registry.
  */
-import type { InfraConfig } from '../config';
+import type { AlertReceiver, InfraConfig } from '../config';
 
 /** Base folder on the host. */
 export const HOST_BASE_DIR = '/opt/shagram';
@@ -33,6 +33,10 @@ export type ImagePolicy = 'pull' | 'build' | 'installer';
 
 /** Plain and secret values the `.env` files are made of: the public names and URLs from the configuration, plus these. */
 export interface EnvInputs extends Pick<InfraConfig, 'chatHost' | 'jenkinsHost' | 'registryHost' | 'letsencryptEmail' | 'githubRepoUrl' | 'pulumiBackendUrl'> {
+  /** Grafana's public name; '' without the monitoring stack (the edge then serves no Grafana). */
+  grafanaHost: string;
+  grafanaAdminPassword: string;
+  alerts: AlertReceiver;
   appImage: string;
   jwtSecret: string;
   harborAdminPassword: string;
@@ -82,6 +86,11 @@ export interface StackSpec {
   isEdge: boolean;
   /** The stack's `.env` variables. Pure. */
   env(v: EnvInputs): Record<string, string>;
+  /**
+   * Only for a stack the configuration may leave out: whether this configuration deploys it. The host scripts skip
+   * such a stack when its folder is not on the host (and they were not asked for it by name).
+   */
+  enabled?(cfg: Pick<InfraConfig, 'monitoring'>): boolean;
 }
 
 /**
@@ -115,6 +124,7 @@ const edge: StackSpec = {
     HARBOR_PORT: String(HARBOR_PORT),
     COMPOSE_PROFILES: v.letsencryptEmail ? 'letsencrypt' : '',
     LETSENCRYPT_EMAIL: v.letsencryptEmail ?? '',
+    GRAFANA_HOST: v.grafanaHost,
   }),
 };
 
@@ -193,11 +203,48 @@ const shagram: StackSpec = {
   }),
 };
 
+/** The receiver's `.env` variables (monitoring/render-config.sh writes Alertmanager's configuration from them). Pure. */
+function alertEnv(a: AlertReceiver): Record<string, string> {
+  return {
+    ALERT_RECEIVER: a.kind,
+    TELEGRAM_BOT_TOKEN: a.kind === 'telegram' ? a.botToken : '',
+    TELEGRAM_CHAT_ID: a.kind === 'telegram' ? a.chatId : '',
+    SMTP_SMARTHOST: a.kind === 'email' ? a.smarthost : '',
+    SMTP_FROM: a.kind === 'email' ? a.from : '',
+    SMTP_USERNAME: a.kind === 'email' ? a.username : '',
+    SMTP_PASSWORD: a.kind === 'email' ? a.password : '',
+    ALERT_EMAIL_TO: a.kind === 'email' ? a.to : '',
+  };
+}
+
+/** Prometheus, Alertmanager, Grafana (behind the edge on its own name) and the exporters; with `shagram:grafanaHost`. */
+const monitoring: StackSpec = {
+  name: 'monitoring',
+  sourceDir: 'monitoring',
+  images: 'pull',
+  registryLogin: false,
+  waitTimeoutSeconds: 300,
+  needsAppImage: false,
+  isRegistry: false,
+  isEdge: false,
+  enabled: (cfg) => cfg.monitoring !== undefined,
+  env: (v) => ({
+    COMPOSE_PROJECT_NAME: 'monitoring',
+    CHAT_HOST: v.chatHost,
+    JENKINS_HOST: v.jenkinsHost,
+    REGISTRY_HOST: v.registryHost,
+    GRAFANA_HOST: v.grafanaHost,
+    GRAFANA_ADMIN_PASSWORD: v.grafanaAdminPassword,
+    METRICS_TEXTFILE_DIR: `${HOST_BASE_DIR}/metrics`,
+    ...alertEnv(v.alerts),
+  }),
+};
+
 /** Every stack, in deploy order. */
-export const STACKS: readonly StackSpec[] = [edge, harbor, jenkins, shagram];
+export const STACKS: readonly StackSpec[] = [edge, harbor, jenkins, shagram, monitoring];
 
 /** Stack names in deploy order. */
-export const STACK_NAMES = ['edge', 'harbor', 'jenkins', 'shagram'] as const;
+export const STACK_NAMES = ['edge', 'harbor', 'jenkins', 'shagram', 'monitoring'] as const;
 /** One stack name. */
 export type StackName = (typeof STACK_NAMES)[number];
 

@@ -314,7 +314,7 @@ describe('the built tools, installed from the archive into a base folder with no
     expect(lines[0]).toBe('# compose: docker compose (assumed: neither `docker compose` nor `docker-compose` answers on this machine)');
     for (const stack of STACK_ORDER) {
       const file = stack === 'harbor' ? 'docker-compose.yml' : 'compose.yaml';
-      expect(lines).toContain(`cd ${root}/${stack} && docker compose -f ${file} up -d --remove-orphans`);
+      expect(lines).toContain(`cd ${root}/${stack} && docker compose -f ${file} up -d --force-recreate --remove-orphans`);
     }
   });
 

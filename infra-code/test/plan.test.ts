@@ -116,6 +116,9 @@ describe('stacks', () => {
     chatHost: 'chat.t',
     jenkinsHost: 'ci.t',
     registryHost: 'reg.t',
+    grafanaHost: '',
+    grafanaAdminPassword: '',
+    alerts: { kind: 'none' },
     githubRepoUrl: 'https://github.com/x/y.git',
     pulumiBackendUrl: 'file:///state',
     appImage: appImageName('reg.t', 'abc1234'),
@@ -131,7 +134,7 @@ describe('stacks', () => {
   };
   test('host folders and archives: /opt/shagram/stacks/<name>, /opt/shagram/incoming/<name>.tar.gz, in table order', () => {
     expect(STACK_NAMES).toEqual(STACKS.map((s) => s.name));
-    expect(STACK_NAMES.map((n) => stackDeployOptions(n).stackDir)).toEqual(['/opt/shagram/stacks/edge', '/opt/shagram/stacks/harbor', '/opt/shagram/stacks/jenkins', '/opt/shagram/stacks/shagram']);
+    expect(STACK_NAMES.map((n) => stackDeployOptions(n).stackDir)).toEqual(['/opt/shagram/stacks/edge', '/opt/shagram/stacks/harbor', '/opt/shagram/stacks/jenkins', '/opt/shagram/stacks/shagram', '/opt/shagram/stacks/monitoring']);
     expect(stackDeployOptions('jenkins').incomingArchive).toBe('/opt/shagram/incoming/jenkins.tar.gz');
   });
   test('the stack table: the edge comes before the registry; every app-image stack after it; exactly one registry', () => {
@@ -142,7 +145,7 @@ describe('stacks', () => {
     for (const s of STACKS.filter((x) => x.needsAppImage)) expect(names.indexOf(s.name)).toBeGreaterThan(registry);
     // exactly the stacks whose .env carries APP_IMAGE
     expect(STACKS.filter((x) => x.needsAppImage).map((x) => x.name)).toEqual(STACKS.filter((x) => 'APP_IMAGE' in x.env(v)).map((x) => x.name));
-    expect(() => stackSpec('nope')).toThrow('unknown stack "nope" (stacks: edge, harbor, jenkins, shagram)');
+    expect(() => stackSpec('nope')).toThrow('unknown stack "nope" (stacks: edge, harbor, jenkins, shagram, monitoring)');
   });
   test('the Shagram stack gets the image, origin and the registry login; the edge the hosts and ports', () => {
     expect(stackEnv('shagram', v)).toEqual({

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { runScript } from './ops/cli';
-import { formatCommand, locateStack, type ComposeCli, type StackLocation } from './ops/compose';
+import { formatCommand, locateStack, presentStacks, type ComposeCli, type StackLocation } from './ops/compose';
 import { detectCompose, execute, folderEntries, lastLine, stackContainers } from './ops/docker';
 import { assessStack, type StackHealth } from './ops/health';
 import { waitForHealth } from './ops/wait';
@@ -80,7 +80,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const cli = await detectCompose({ assume: options.dryRun });
-  const locations = options.stacks.map((stack) => locateStack(options.stacksRoot, stack, folderEntries(path.join(options.stacksRoot, stack))));
+  const present = presentStacks(options.stacks, (stack) => folderEntries(path.join(options.stacksRoot, stack)) !== undefined);
+  for (const stack of present.skipped) console.log(`restart-stacks: ${stack}: not deployed on this host (no folder ${path.join(options.stacksRoot, stack)}), skipped`);
+  const locations = present.stacks.map((stack) => locateStack(options.stacksRoot, stack, folderEntries(path.join(options.stacksRoot, stack))));
   const plans = planRestart(options, cli, locations);
   if (options.dryRun) {
     console.log(formatRestartPlan(plans, cli));

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { runScript } from './ops/cli';
-import { locateStack } from './ops/compose';
+import { locateStack, presentStacks } from './ops/compose';
 import { detectCompose, execute, folderEntries, stackContainers } from './ops/docker';
 import { STATUS_HELP, formatStatus, parseStatusArgs, volumesOf, type StackSnapshot } from './status-plan';
 
@@ -19,7 +19,8 @@ async function main(): Promise<number> {
   }
   const cli = await detectCompose();
   const snapshots: StackSnapshot[] = [];
-  for (const stack of options.stacks) {
+  const present = presentStacks(options.stacks, (stack) => folderEntries(path.join(options.stacksRoot, stack)) !== undefined);
+  for (const stack of present.stacks) {
     try {
       const location = locateStack(options.stacksRoot, stack, folderEntries(path.join(options.stacksRoot, stack)));
       snapshots.push({ stack, containers: await stackContainers(cli, location) });

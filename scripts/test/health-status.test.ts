@@ -60,7 +60,7 @@ describe('health verdicts', () => {
 
 describe('status screen', () => {
   test('parseStatusArgs', () => {
-    expect(parseStatusArgs([])).toEqual({ stacksRoot: '/opt/shagram/stacks', stacks: ['edge', 'harbor', 'jenkins', 'shagram'] });
+    expect(parseStatusArgs([])).toEqual({ stacksRoot: '/opt/shagram/stacks', stacks: ['edge', 'harbor', 'jenkins', 'shagram', 'monitoring'] });
     expect(parseStatusArgs(['--only', 'shagram', '--stacks-root', '/x'])).toEqual({ stacksRoot: '/x', stacks: ['shagram'] });
     expect(() => parseStatusArgs(['--only', 'nope'])).toThrow(/unknown stack "nope"/);
   });

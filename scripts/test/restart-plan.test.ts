@@ -19,7 +19,7 @@ function options(argv: string[]): RestartOptions {
 
 describe('parseRestartArgs', () => {
   test('defaults: every stack in dependency order, pull on, 300 s, the host stacks root', () => {
-    expect(options([])).toEqual({ stacksRoot: ROOT, stacks: ['edge', 'harbor', 'jenkins', 'shagram'], pull: true, dryRun: false, timeoutSeconds: 300 });
+    expect(options([])).toEqual({ stacksRoot: ROOT, stacks: ['edge', 'harbor', 'jenkins', 'shagram', 'monitoring'], pull: true, dryRun: false, timeoutSeconds: 300 });
   });
   test('--only keeps dependency order whatever the argument order; repeat and comma forms', () => {
     expect(options(['--only', 'shagram', '--only', 'harbor']).stacks).toEqual(['harbor', 'shagram']);
@@ -27,13 +27,13 @@ describe('parseRestartArgs', () => {
   });
   test('flags', () => {
     expect(options(['--no-pull', '--dry-run', '--timeout', '45', '--stacks-root', '/tmp/s'])).toEqual({
-      stacksRoot: '/tmp/s', stacks: ['edge', 'harbor', 'jenkins', 'shagram'], pull: false, dryRun: true, timeoutSeconds: 45,
+      stacksRoot: '/tmp/s', stacks: ['edge', 'harbor', 'jenkins', 'shagram', 'monitoring'], pull: false, dryRun: true, timeoutSeconds: 45,
     });
     expect(parseRestartArgs(['--dry-run', '--help'])).toBe('help');
     expect(parseRestartArgs(['-h'])).toBe('help');
   });
   test.each([
-    [['--only', 'redis'], 'unknown stack "redis" for --only (stacks: edge, harbor, jenkins, shagram)'],
+    [['--only', 'redis'], 'unknown stack "redis" for --only (stacks: edge, harbor, jenkins, shagram, monitoring)'],
     [['--only'], '--only needs a value'],
     [['--only', '--dry-run'], '--only needs a value'],
     [['--timeout', 'soon'], '--timeout must be a whole number, not "soon"'],
@@ -66,7 +66,7 @@ describe('compose selection and stack folders', () => {
     );
   });
   test('selectStacks with nothing selected is every stack', () => {
-    expect(selectStacks([])).toEqual(['edge', 'harbor', 'jenkins', 'shagram']);
+    expect(selectStacks([])).toEqual(['edge', 'harbor', 'jenkins', 'shagram', 'monitoring']);
   });
 });
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { HOST_STACKS_DIR, STACK_NAMES, type StackName } from '../../../infra-code/plan/stack-spec';
+import { HOST_STACKS_DIR, STACK_NAMES, STACKS, type StackName } from '../../../infra-code/plan/stack-spec';
 import { ScriptError } from './cli';
 
 /** The stacks on the host, in dependency order (the stack table, infra-code/plan/stack-spec.ts): restart and deploy follow it. */
@@ -55,6 +55,20 @@ export function selectStacks(only: readonly string[]): StackName[] {
     }
   }
   return STACK_ORDER.filter((stack) => only.length === 0 || only.includes(stack));
+}
+
+/** Stacks a configuration may leave out (the stack table's `enabled`): a host without their folder has none. */
+export const OPTIONAL_STACKS: readonly StackName[] = STACKS.filter((spec) => spec.enabled).map((spec) => spec.name as StackName);
+
+/**
+ * The selected stacks this host has: an optional stack whose folder is absent was not deployed here and is left out
+ * (named in `skipped`, for a note); nothing left is an error. Pure (the caller says which folders exist).
+ */
+export function presentStacks(selected: readonly StackName[], hasFolder: (stack: StackName) => boolean): { stacks: StackName[]; skipped: StackName[] } {
+  const skipped = selected.filter((stack) => OPTIONAL_STACKS.includes(stack) && !hasFolder(stack));
+  const stacks = selected.filter((stack) => !skipped.includes(stack));
+  if (stacks.length === 0) throw new ScriptError(`${skipped.join(', ')}: not deployed on this host (no stack folder)`);
+  return { stacks, skipped };
 }
 
 /**
