@@ -20,6 +20,8 @@ import { ConnectionLimits } from './connection-limits';
 
 /** Largest accepted client frame; a larger one closes the connection with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/** The heartbeat pings one of this many slices of the peers at a time, spread over `WS_HEARTBEAT_MS`. */
+export const HEARTBEAT_SLICES = 10;
 /** Messages replayed for `since` at most. */
 export const MAX_REPLAY = 500;
 /**
@@ -126,7 +128,9 @@ export class ChatGateway {
       // Only ever shagram.json: a `shagram.bearer.<token>` offered beside it is never echoed back.
       handleProtocols: (protocols) => (protocols.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : false),
     });
-    this.heartbeat = setInterval(() => this.ping(), deps.config.heartbeatMs);
+    // The heartbeat runs in slices: every heartbeatMs / HEARTBEAT_SLICES one slice of the peers is pinged, so each
+    // peer is still pinged once per heartbeatMs, but 15,000 pings never block the event loop in one go.
+    this.heartbeat = setInterval(() => this.ping(), Math.max(1, Math.floor(deps.config.heartbeatMs / HEARTBEAT_SLICES)));
     this.heartbeat.unref();
     const revoked = deps.revocations?.list;
     deps.revocations?.onRevoke((revocation) => {
@@ -210,6 +214,7 @@ export class ChatGateway {
     const { config, metrics, logger } = this.deps;
     // `bucket` is the account's: every connection of the account on this process takes from it.
     const peer = new Peer(ws, user, room, ws.protocol === JSON_SUBPROTOCOL, bucket, config.maxBufferedBytes);
+    peer.heartbeatSlot = this.nextSlot++ % HEARTBEAT_SLICES;
     ws.on('message', (data, isBinary) => this.receive(peer, data as Buffer, isBinary));
     ws.on('error', (error) => {
       metrics.framesRejected.inc({ reason: 'protocol' });
@@ -337,9 +342,16 @@ export class ChatGateway {
     this.hub.sendTyping(peer);
   }
 
+  /** The heartbeat's slice pinged last (see the constructor). */
+  private heartbeatTick = 0;
+  /** Which slice the next connection's peer joins. */
+  private nextSlot = 0;
+
   private ping(): void {
-    this.limits.sweep();
+    const slice = this.heartbeatTick++ % HEARTBEAT_SLICES;
+    if (slice === 0) this.limits.sweep();
     for (const peer of this.hub.peers()) {
+      if (peer.heartbeatSlot !== slice) continue;
       if (!peer.alive) {
         peer.socket.terminate();
         continue;

@@ -7,6 +7,8 @@ import { cork, encodeTextFrame, uncork, writeTextFrame, type TextFrame } from '.
 export class Peer {
   /** Cleared at every heartbeat ping, set again by the pong. */
   alive = true;
+  /** The slice of the heartbeat this peer is pinged in (see ChatGateway). */
+  heartbeatSlot = 0;
   /** The hub's batch this peer's socket is corked for (see Hub.batch). */
   corkedBatch = 0;
   /**
