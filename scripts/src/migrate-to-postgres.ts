@@ -30,8 +30,8 @@ const PG_MIGRATIONS = path.resolve(__dirname, '..', '..', 'app', 'migrations', '
 
 /** One table's copy: how to read a page from SQLite (keyset on `key`) and how to write it to PostgreSQL. */
 interface TableCopy {
-  table: 'users' | 'rooms' | 'messages' | 'token_revocations';
-  key: 'id' | 'name';
+  table: 'users' | 'rooms' | 'messages' | 'token_revocations' | 'read_markers';
+  key: 'id' | 'name' | 'rowid';
   columns: readonly string[];
   insert: string;
 }
@@ -71,6 +71,15 @@ const COPIES: readonly TableCopy[] = [
     insert:
       'INSERT INTO token_revocations(username, jti, min_epoch, expires_at) SELECT r.username, r.jti, r.min_epoch, r.expires_at ' +
       'FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::bigint[]) AS r(id, username, jti, min_epoch, expires_at) ORDER BY r.id',
+  },
+  {
+    // Where each account last read each room: unread counts carry over.
+    table: 'read_markers',
+    key: 'rowid',
+    columns: ['rowid', 'username', 'room_id', 'last_read_id', 'updated_at'],
+    insert:
+      'INSERT INTO read_markers(username, room_id, last_read_id, updated_at) SELECT r.username, r.room_id, r.last_read_id, r.updated_at::timestamptz ' +
+      'FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS r(k, username, room_id, last_read_id, updated_at)',
   },
 ];
 
@@ -134,7 +143,7 @@ function openSource(file: string, expectedVersion: number): Database.Database {
 async function copyTable(source: Database.Database, client: pg.Client, copy: TableCopy, total: number, options: MigrateOptions): Promise<number> {
   const columns = copy.columns.map((column) => (column === 'user' ? '"user"' : column)).join(', ');
   const page = source.prepare(`SELECT ${columns} FROM ${copy.table} WHERE ${copy.key} > ? ORDER BY ${copy.key} LIMIT ?`).raw();
-  let after: number | string = copy.key === 'id' ? 0 : '';
+  let after: number | string = copy.key === 'name' ? '' : 0;
   let done = 0;
   for (;;) {
     const rows = page.all(after, options.batchSize) as unknown[][];
@@ -191,7 +200,8 @@ async function main(): Promise<number> {
       const reason = refusal(await postgresFacts(client));
       if (reason) throw new ScriptError(`${where}: ${reason}`);
       for (const copy of COPIES) {
-        const total = copy.table === 'token_revocations' ? Number(source.prepare('SELECT count(*) FROM token_revocations').pluck().get()) : facts[copy.table];
+        const total =
+          copy.table === 'token_revocations' || copy.table === 'read_markers' ? Number(source.prepare(`SELECT count(*) FROM ${copy.table}`).pluck().get()) : facts[copy.table];
         await copyTable(source, client, copy, total, options);
       }
       const userSeq = sequenceTarget(facts.maxUserId, facts.userSequence);

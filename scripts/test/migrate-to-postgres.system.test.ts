@@ -68,6 +68,10 @@ beforeAll(async () => {
   // Deleted rows: SQLite's AUTOINCREMENT never hands 2502..2503 out again; PostgreSQL must not either.
   db.prepare('DELETE FROM messages WHERE id > 2501').run();
   db.prepare('DELETE FROM messages WHERE id = 17').run();
+  const mark = db.prepare('INSERT INTO read_markers(username, room_id, last_read_id, updated_at) VALUES (?, ?, ?, ?)');
+  mark.run('Alice', 'general', 100, '2024-02-02T00:00:00.000Z');
+  mark.run('Alice', 'dev', 7, '2024-02-02T00:00:01.000Z');
+  mark.run('Эмиль', 'general', 2500, '2024-02-02T00:00:02.000Z');
   db.close();
 }, 120_000);
 
@@ -105,6 +109,10 @@ describe('scripts/migrate-to-postgres', () => {
       const copied = await rows(url, 'SELECT username, jti, min_epoch, expires_at FROM token_revocations ORDER BY id');
       expect(copied.map((row) => ({ ...row, expires_at: Number(row.expires_at) }))).toEqual(revocations);
       expect(revocations).toHaveLength(3);
+      const markers = sqlite.prepare('SELECT username, room_id, last_read_id FROM read_markers ORDER BY username, room_id').all();
+      const copiedMarkers = await rows(url, 'SELECT username, room_id, last_read_id FROM read_markers ORDER BY username COLLATE "C", room_id');
+      expect(copiedMarkers.map((row) => ({ ...row, last_read_id: Number(row.last_read_id) }))).toEqual(markers);
+      expect(markers).toHaveLength(3);
     } finally {
       sqlite.close();
     }
