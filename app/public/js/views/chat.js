@@ -74,7 +74,8 @@ export class ChatView {
       if (generation !== this.generation) return;
       this.timeline.add(messages);
       this.timeline.scrollToEnd();
-      this.scheduleRead(); // an empty room too (marker 0): later messages there count as unread
+      // At once, before the connection opens (an empty room too, marker 0: later messages there count as unread).
+      if (document.visibilityState === 'visible') this.sendRead(room);
       this.showOlder(messages.length === api.DEFAULT_PAGE);
     } catch (failure) {
       if (generation !== this.generation) return;
