@@ -24,6 +24,8 @@ module.exports = {
       ...shared,
       displayName: 'system',
       testMatch: ['<rootDir>/**/*.system.test.ts'],
+      // CONTAINER_NOFILE within this machine's open-files limit for every compose command (see the file).
+      setupFiles: ['<rootDir>/test/system-helpers/container-limits.ts'],
       testPathIgnorePatterns: ['/node_modules/'],
     },
   ],

@@ -53,14 +53,14 @@ describe('chat/compose.yaml (the shagram stack)', () => {
   });
 
   it('lets the app hold its sized connections: open-files limit (soft = hard) far above WS_MAX_CONNECTIONS', () => {
-    expect(app.ulimits).toEqual({ nofile: { soft: 65536, hard: 65536 } });
+    expect(app.ulimits).toEqual({ nofile: { soft: '65536', hard: '65536' } }); // CONTAINER_NOFILE's default, interpolated (Compose converts it)
     // the default, as the validated document has it interpolated (`${WS_MAX_CONNECTIONS:-…}`)
     const maxConnections = Number(/(\d+)\}?$/.exec(String(app.environment.WS_MAX_CONNECTIONS))?.[1]);
     expect(maxConnections).toBeGreaterThan(0);
     // one file per WebSocket, plus the database, the log and the listening socket
-    expect(app.ulimits.nofile.soft).toBeGreaterThanOrEqual(maxConnections + 1024);
+    expect(Number(app.ulimits.nofile.soft)).toBeGreaterThanOrEqual(maxConnections + 1024);
     // the sized 15,000 users per process (docs/bench.md#sizing) fit too, should WS_MAX_CONNECTIONS be raised to them
-    expect(app.ulimits.nofile.soft).toBeGreaterThanOrEqual(15000 + 1024);
+    expect(Number(app.ulimits.nofile.soft)).toBeGreaterThanOrEqual(15000 + 1024);
   });
 
   it('joins the edge stack\'s network (external, "shagram-edge") under the name the edge proxies to', () => {

@@ -50,7 +50,7 @@ beforeAll(async () => {
   await run('podman', ['build', '--runtime', 'runc', '--pull=never', '--format', 'docker', '-t', BROKEN, broken]);
   fs.rmSync(broken, { recursive: true, force: true });
 
-  ssh = await startSshd({ sessionEnv: { DOCKER_HOST: podman.dockerHost, DOCKER_BUILDKIT: '0' } });
+  ssh = await startSshd({ sessionEnv: { DOCKER_HOST: podman.dockerHost, DOCKER_BUILDKIT: '0', CONTAINER_NOFILE: process.env.CONTAINER_NOFILE ?? '16384' } });
   ticker = startHealthTicker(() => [PROJECT]);
   host = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-host-'));
   // The Shagram stack's real options (pull, bound), with the host folders under a temp folder; pull stays on:

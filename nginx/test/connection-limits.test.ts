@@ -28,7 +28,7 @@ test('one worker alone can carry every sized user (client + upstream connection 
 
 test('the container lets nginx have those files, and runs with this nginx.conf', () => {
   expect(nginx.ulimits.nofile.soft).toBe(nginx.ulimits.nofile.hard);
-  expect(nginx.ulimits.nofile.hard).toBeGreaterThanOrEqual(directive('worker_rlimit_nofile'));
+  expect(Number(nginx.ulimits.nofile.hard)).toBeGreaterThanOrEqual(directive('worker_rlimit_nofile'));
   const mount = (nginx.volumes as unknown[]).map(parseMount).find((m) => m.target === '/etc/nginx/nginx.conf');
   expect(mount).toMatchObject({ source: './nginx.conf', readOnly: true });
 });
