@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { meanFanout, planCapacity, roomSizes, sendersPerRoom, sourceAddress } from '../lib/capacity-plan';
 import { parseBenchArgs } from '../lib/options';
+import type { CapacityStep } from '../lib/results';
+import { firstLimit } from '../workloads/capacity';
 import { workloadsFor } from '../lib/replicas';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -54,6 +56,21 @@ describe('capacity plan', () => {
     expect(() => parseBenchArgs(['--capacity-storm', '150'])).toThrow(/percentages/);
     expect(workloadsFor('ws-broadcast', ['capacity'])).toEqual({ run: [], notApplicable: ['capacity'] });
     expect(workloadsFor('shagram', ['capacity']).run).toEqual(['capacity']);
+  });
+});
+
+describe('first limit', () => {
+  const step = (over: Partial<CapacityStep>): CapacityStep => ({
+    rate: 100, sentPerSec: 100, deliveredPerSec: 5000, deliveredShare: 1, p50Ms: 10, p99Ms: 50, cpuPercent: 40, cpuUsPerDelivery: 10, loadCpuPercent: 40, rssMB: 200, churned: 0, ok: true, ...over,
+  });
+  const base = { failedConnections: 0, latencyBoundMs: 100, loadAverage: [0.5, 0.7] as [number, number] };
+  test('names the resource that ran out', () => {
+    expect(firstLimit({ ...base, failedConnections: 3, firstConnectError: 'connect EMFILE', steps: [] }, 2)).toMatch(/^open files/);
+    expect(firstLimit({ ...base, failedConnections: 3, firstConnectError: 'connect EADDRNOTAVAIL 127.0.0.1', steps: [] }, 2)).toMatch(/^local ports/);
+    expect(firstLimit({ ...base, steps: [step({}), step({ rate: 200, ok: false, p99Ms: 300, cpuPercent: 95 })] }, 2)).toMatch(/^server CPU: its event loop .* at 200 messages\/s/);
+    expect(firstLimit({ ...base, steps: [step({ ok: false, p99Ms: 300, cpuPercent: 80, loadCpuPercent: 100 })] }, 2)).toMatch(/^machine CPU: server 80 %/);
+    expect(firstLimit({ ...base, loadAverage: [9, 11], steps: [step({ ok: false, p99Ms: 900, cpuPercent: 10, loadCpuPercent: 20 })] }, 2)).toMatch(/^machine CPU taken by other processes: load average 11.0/);
+    expect(firstLimit({ ...base, steps: [step({})] }, 2)).toMatch(/^none: every step passed, up to 100/);
   });
 });
 

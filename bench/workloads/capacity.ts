@@ -36,7 +36,7 @@ async function registerAccounts(port: number, count: number): Promise<string[]> 
 }
 
 /** The first resource that ran out, in words, from what the run saw. */
-export function firstLimit(result: Pick<CapacityResult, 'failedConnections' | 'firstConnectError' | 'steps' | 'latencyBoundMs'>, cores: number): string {
+export function firstLimit(result: Pick<CapacityResult, 'failedConnections' | 'firstConnectError' | 'steps' | 'latencyBoundMs' | 'loadAverage'>, cores: number): string {
   if (result.failedConnections > 0) {
     const error = result.firstConnectError ?? 'unknown';
     if (/EMFILE|ENFILE/.test(error)) return `open files (${error})`;
@@ -53,6 +53,10 @@ export function firstLimit(result: Pick<CapacityResult, 'failedConnections' | 'f
   if (failed.cpuPercent >= 85) return `server CPU: its event loop (one core) at ${failed.cpuPercent.toFixed(0)} % at ${failed.rate} messages/s (${what})`;
   if (failed.cpuPercent + failed.loadCpuPercent >= cores * 100 * 0.85) {
     return `machine CPU: server ${failed.cpuPercent.toFixed(0)} % + load clients ${failed.loadCpuPercent.toFixed(0)} % of ${cores} cores at ${failed.rate} messages/s (${what})`;
+  }
+  const load = Math.max(...result.loadAverage);
+  if (load > cores) {
+    return `machine CPU taken by other processes: load average ${load.toFixed(1)} on ${cores} cores while the server used ${failed.cpuPercent.toFixed(0)} % and the load clients ${failed.loadCpuPercent.toFixed(0)} % at ${failed.rate} messages/s (${what})`;
   }
   return `latency at ${failed.rate} messages/s with server CPU ${failed.cpuPercent.toFixed(0)} % (${what})`;
 }
