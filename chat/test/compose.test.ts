@@ -53,7 +53,7 @@ describe('chat/compose.yaml (the shagram stack)', () => {
   });
 
   it('lets the app hold its sized connections: open-files limit (soft = hard) far above WS_MAX_CONNECTIONS', () => {
-    expect(app.ulimits).toEqual({ nofile: { soft: '65536', hard: '65536' } }); // CONTAINER_NOFILE's default, interpolated (Compose converts it)
+    expect(app.ulimits).toEqual({ nofile: { soft: '65536', hard: '65536' }, nproc: 4096 }); // CONTAINER_NOFILE's default, interpolated (Compose converts it)
     // the default, as the validated document has it interpolated (`${WS_MAX_CONNECTIONS:-…}`)
     const maxConnections = Number(/(\d+)\}?$/.exec(String(app.environment.WS_MAX_CONNECTIONS))?.[1]);
     expect(maxConnections).toBeGreaterThan(0);
