@@ -14,7 +14,7 @@ const baseEnv = { DATABASE_PATH: path.join(os.tmpdir(), 'shagram-limits-config',
 
 describe('configuration of the limits', () => {
   test('defaults a deployment can live with', () => {
-    expect(loadConfig(baseEnv)).toMatchObject({ maxConnectionsPerAccount: 20, maxConnectionsPerIp: 50, maxConnections: 10000, messageRate: { count: 20, windowMs: 10000 } });
+    expect(loadConfig(baseEnv)).toMatchObject({ maxConnectionsPerAccount: 20, maxConnectionsPerIp: 50, maxConnections: 15000, messageRate: { count: 20, windowMs: 10000 } });
   });
 
   test('each is read from its variable', () => {

@@ -208,7 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnectionsPerAccount: positiveInt(env, 'WS_MAX_CONNECTIONS_PER_ACCOUNT', 20),
     maxConnectionsPerIp: positiveInt(env, 'WS_MAX_CONNECTIONS_PER_IP', 50),
     // Well under a typical open-files limit (e.g. 20000): the database, logs and HTTP requests need descriptors too.
-    maxConnections: positiveInt(env, 'WS_MAX_CONNECTIONS', 10000),
+    maxConnections: positiveInt(env, 'WS_MAX_CONNECTIONS', 15000),
     roomCreateRate: rate(env, 'ROOM_CREATE_RATE_LIMIT', '5/60'),
     roomsPerAccount: positiveInt(env, 'ROOMS_PER_ACCOUNT', 20, 100_000),
     revocationPollMs: positiveInt(env, 'REVOCATION_POLL_MS', 2000, 60_000),
