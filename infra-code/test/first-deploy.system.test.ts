@@ -21,6 +21,8 @@
  *   the edge's self-signed placeholder certificate for the registry host (what Let's Encrypt's chain is on a VPS).
  * - Docker's `host-gateway`: podman 4 lacks it; the SSH sessions carry HOST_GATEWAY (the host's address), which the
  *   edge's compose file reads in its place.
+ * - The containers' open-files limit: this machine's hard limit is 20,000 per process, below the compose files'
+ *   65,536; the SSH sessions carry CONTAINER_NOFILE (test/system-helpers/container-limits.ts).
  */
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
@@ -31,6 +33,7 @@ import { projectContainers, removeComposeProjects } from '../../test/system-help
 import { run } from '../../test/system-helpers/exec';
 import { harborInstaller, type HarborInstaller } from '../../test/system-helpers/harbor-standin';
 import { addHostsEntries, trustRegistryCertificate } from '../../test/system-helpers/host-names';
+import { TEST_CONTAINER_NOFILE } from '../../test/system-helpers/container-limits';
 import { canConnect } from '../../test/system-helpers/ports';
 import { startHealthTicker, type HealthTicker } from '../../test/system-helpers/podman-health-ticker';
 import { startHubMirror, type HubMirror } from '../../test/system-helpers/registry';
@@ -189,7 +192,7 @@ beforeAll(async () => {
   const { userData } = await program(TAGS.first);
   vps = await startLoopbackVps(userData, BASE, {
     podmanEnv: { CONTAINERS_REGISTRIES_CONF: mirror.registriesConf },
-    sessionEnv: { HOST_GATEWAY: hostIp, ...localPrebuildEnv(prebuilds) },
+    sessionEnv: { HOST_GATEWAY: hostIp, CONTAINER_NOFILE: TEST_CONTAINER_NOFILE, ...localPrebuildEnv(prebuilds) },
   });
   // Docker Engine (userland proxy, its default) lets a container on one bridge network reach another network's
   // published port at the host's address — the edge reaches Harbor and Jenkins that way. Podman 4's networks made
@@ -238,7 +241,7 @@ describe('run 1: a clean host', () => {
         imageInStoreBeforeDeploy = (await run('podman', ['image', 'exists', ref(TAGS.first)], { allowFailure: true })).code === 0;
       },
     });
-  }, 900_000);
+  }, 1_500_000);
 
   test('every step runs in the stack table order and the up ends without an error', () => {
     expect(r.error).toBeUndefined();
@@ -333,6 +336,8 @@ describe('run 2: a new image tag', () => {
     const reg = await edge('/api/auth/register', HOSTS.chat, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'operator', password: 'correct horse battery' }) });
     if (reg.status !== 201) throw new Error(`register answered ${reg.status}: ${reg.body.toString()}`);
     token = (JSON.parse(reg.body.toString()) as { access_token: string }).access_token;
+    const made = await edge('/api/rooms', HOSTS.chat, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ name: room }) });
+    if (made.status !== 201) throw new Error(`POST /api/rooms answered ${made.status}: ${made.body.toString()}`);
     const socket = await openChatSocket({ port: 443, host: HOSTS.chat, ca: Buffer.from(edgeCert), origin: `https://${HOSTS.chat}`, token, room });
     const got = nextMessages(socket, 1);
     socket.send(JSON.stringify({ text: 'before the second up' }));
@@ -360,6 +365,65 @@ describe('run 2: a new image tag', () => {
     const login = await edge('/api/auth/login', HOSTS.chat, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'operator', password: 'correct horse battery' }) });
     expect(login.status).toBe(200);
   });
+});
+
+/**
+ * The operator's tools, as `pulumi up` left them (HostTools: bundles under /opt/shagram/tools, launchers in
+ * /opt/shagram/bin, Node.js from cloud-init): run over SSH as the deploy user would type them, nothing installed by
+ * hand. backup and restore read the app volume's mountpoint, which is root's: they run through the sudo rule the
+ * cloud-init document gives the deploy user (docs/operating.md).
+ */
+describe('the operator on the provisioned host', () => {
+  const sh = (command: string) => (vps as LoopbackVps).exec(command);
+  const started = async (project: string) =>
+    Object.fromEntries((await projectContainers(project, (vps as LoopbackVps).podman.env)).map((c) => [c.Name.replace(/^\//, ''), c.State.StartedAt as string]));
+  const history = async () =>
+    (JSON.parse((await edge('/api/messages/replay', HOSTS.chat)).body.toString()) as { messages: { user: string; text: string }[] }).messages.map((m) => `${m.user}: ${m.text}`);
+
+  test('status: one line per stack of the table, every stack up and healthy', async () => {
+    const r = await sh(`${BASE}/bin/status`);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => /^(edge|harbor|jenkins|shagram) {2,}\S/.test(l));
+    expect(rows.map((l) => l.split(/\s+/)[0])).toEqual(expect.arrayContaining(PROJECTS));
+    for (const row of rows.slice(0, PROJECTS.length)) expect(row).toMatch(/^\w+\s+\d+\/\d+ up/);
+  });
+
+  test('restart-stacks --only shagram: the app stack restarts and is healthy again, the other stacks are left alone', async () => {
+    const edgeBefore = await started('edge');
+    const appBefore = await started('shagram');
+    const r = await sh(`${BASE}/bin/restart-stacks --only shagram`);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/restart-stacks: shagram in \/opt\/shagram\/stacks with /);
+    expect(r.code).toBe(0);
+    expect(await started('edge')).toEqual(edgeBefore);
+    const appAfter = await started('shagram');
+    for (const [name, at] of Object.entries(appBefore)) expect(appAfter[name]).not.toBe(at);
+    expect((await edge('/readyz', HOSTS.chat)).status).toBe(200);
+  }, 300_000);
+
+  test('backup, then restore: the history comes back as it was at the backup, app and edge healthy again', async () => {
+    const denied = await sh(`${BASE}/bin/backup`);
+    expect(denied.code).not.toBe(0);
+    const backup = await sh(`sudo ${BASE}/bin/backup`);
+    expect(backup.stderr).toBe('');
+    expect(backup.stdout).toMatch(/backup: ok in .*integrity ok, 1 messages, 1 users/);
+    expect(backup.code).toBe(0);
+
+    const login = await edge('/api/auth/login', HOSTS.chat, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'operator', password: 'correct horse battery' }) });
+    const token = (JSON.parse(login.body.toString()) as { access_token: string }).access_token;
+    const socket = await openChatSocket({ port: 443, host: HOSTS.chat, ca: Buffer.from(edgeCert), origin: `https://${HOSTS.chat}`, token, room: 'replay' });
+    const got = nextMessages(socket, 1);
+    socket.send(JSON.stringify({ text: 'after the backup' }));
+    await got;
+    socket.close();
+    expect((await history()).sort()).toEqual(['operator: after the backup', 'operator: before the second up']);
+
+    const restore = await sh(`sudo ${BASE}/bin/restore --latest`);
+    expect(`${restore.stdout}${restore.stderr}`).toMatch(/restore: done/);
+    expect(restore.code).toBe(0);
+    expect(await history()).toEqual(['operator: before the second up']);
+    expect((await edge('/readyz', HOSTS.chat)).status).toBe(200);
+  }, 300_000);
 });
 
 describe('run 3: a release that never becomes healthy', () => {

@@ -8,10 +8,15 @@
  *   primary group of its own name, the password locked (`lock_passwd`), `ssh_authorized_keys` written to
  *   `~/.ssh/authorized_keys` (owned by the user, 0700/0600; cc_ssh / ssh_util `setup_user_keys`).
  * - `runcmd` lines `install -d …` (the /opt/shagram folders with their owner and modes) run as root.
+ * - `users[0].sudo` (distros `write_sudo_rules`): `/etc/sudoers.d/90-cloud-init-users`, mode 0440, holding
+ *   `# User rules for <user>` and `<user> <rule>` (Debian's /etc/sudoers includes /etc/sudoers.d).
  * Not applied (this machine stands in for them): the Docker Engine packages and `systemctl` lines — Docker is
  * podman's Docker API on a socket group-owned by `docker` (0660, as dockerd's /run/docker.sock), reached through
- * `DOCKER_HOST` set by sshd (`SetEnv`) in every session; compose is Debian's docker-compose 1.29 (no plugin). The
- * `sudo` rule and `write_files` are not applied.
+ * `DOCKER_HOST` set by sshd (`SetEnv`) in every session; compose is Debian's docker-compose 1.29 (no plugin).
+ * sudo resets the environment, so root would lose `DOCKER_HOST` and talk to /var/run/docker.sock, where dockerd
+ * listens on a real host and nothing does here: one more sudoers file keeps the session's stand-in variables
+ * (`env_keep`) for the deploy user — on a real host they are unset and root uses dockerd's socket.
+ * `write_files` are not applied.
  *
  * The real paths are used (/opt/shagram, the user's home); `stop()` removes the user, the groups it created and
  * the folders the runcmd made. Refuses to start when the user or the base folder already exists.
@@ -40,7 +45,7 @@ export interface LoopbackVps {
 
 interface CloudConfig {
   groups?: string[];
-  users?: { name: string; groups?: string[]; shell?: string; lock_passwd?: boolean; ssh_authorized_keys?: string[] }[];
+  users?: { name: string; groups?: string[]; shell?: string; lock_passwd?: boolean; ssh_authorized_keys?: string[]; sudo?: string | string[] }[];
   runcmd?: string[];
 }
 
@@ -51,6 +56,14 @@ export function vpsSetup(cloudInit: string): { groups: string[]; user: NonNullab
   const user = doc.users?.[0];
   if (!user) throw new Error('cloud-config has no users');
   return { groups: doc.groups ?? [], user, folders: (doc.runcmd ?? []).filter((c) => /^install (-[a-z] \S+ )*-d /.test(c) && c.includes(' -o ')) };
+}
+
+/** Where cloud-init writes its users' sudo rules (distros `ci_sudoers_fn`). */
+export const CLOUD_INIT_SUDOERS = '/etc/sudoers.d/90-cloud-init-users';
+
+/** The sudoers text cloud-init's `write_sudo_rules` writes for a user's `sudo` rule(s) (without its dated header). Pure. */
+export function cloudInitSudoers(user: string, rules: string | string[]): string {
+  return ['', `# User rules for ${user}`, ...[rules].flat().map((rule) => `${user} ${rule}`)].join('\n') + '\n';
 }
 
 const exists = async (cmd: string, args: string[]): Promise<boolean> => (await run(cmd, args, { allowFailure: true })).code === 0;
@@ -89,6 +102,17 @@ export async function startLoopbackVps(cloudInit: string, baseDir: string, optio
     if (setup.user.lock_passwd !== false) await run('passwd', ['-l', user]);
     for (const line of setup.folders) await run('sh', ['-c', line]);
     cleanups.push(async () => fs.rmSync(baseDir, { recursive: true, force: true }));
+    if (setup.user.sudo) {
+      const envFile = `/etc/sudoers.d/91-shagram-vps-${process.pid}`;
+      if (fs.existsSync(CLOUD_INIT_SUDOERS)) throw new Error(`${CLOUD_INIT_SUDOERS} exists already: not a clean host`);
+      cleanups.push(async () => fs.rmSync(CLOUD_INIT_SUDOERS, { force: true }));
+      fs.writeFileSync(CLOUD_INIT_SUDOERS, `# Created by cloud-init (the loopback VPS)\n${cloudInitSudoers(user, setup.user.sudo)}`, { mode: 0o440 });
+      const kept = ['DOCKER_HOST', 'DOCKER_BUILDKIT', 'COMPOSE_DOCKER_CLI_BUILD', ...Object.keys(options.sessionEnv ?? {})];
+      cleanups.push(async () => fs.rmSync(envFile, { force: true }));
+      fs.writeFileSync(envFile, `Defaults:${user} env_keep += "${kept.join(' ')}"\n`, { mode: 0o440 });
+      const check = await run('visudo', ['-c'], { allowFailure: true });
+      if (check.code !== 0) throw new Error(`visudo -c refused the sudoers files: ${check.stdout} ${check.stderr}`);
+    }
 
     const podman = await startPodmanService(`/run/podman/shagram-vps-${process.pid}.sock`, 30_000, options.podmanEnv);
     cleanups.push(() => podman.stop());
