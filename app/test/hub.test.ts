@@ -156,16 +156,20 @@ describe('Hub', () => {
     expect(sentAtGap).toBe(sentBefore);
   });
 
-  test('forgetDelivered and an emptied room reset the gap comparison', () => {
+  test("forgetDelivered and an emptied room reset the room's gap comparison; a connection's own ledger still counts", () => {
     const { hub, join, gaps } = setup();
     const a = join('alice', 'r');
     hub.deliver([message(1, 'r')]);
     hub.forgetDelivered();
+    // No room-wide gap (forgotten), but alice herself got 1 and not 2..4: only her connection is reported.
     hub.deliver([message(5, 'r', 'x', 'alice', 4)]);
+    expect(gaps.map((g) => [g.peers.length, g.lastDelivered, g.prev])).toEqual([[1, 1, 4]]);
+    expect(gaps[0]!.peers[0]).toBe(a);
     hub.leave(asPeer(a));
+    // A new connection without a ledger (no `since`) starts at what it gets.
     join('bob', 'r');
     hub.deliver([message(9, 'r', 'x', 'alice', 8)]);
-    expect(gaps).toEqual([]);
+    expect(gaps).toHaveLength(1);
   });
 
   test('membership: size, peers, rooms, distinct sorted users; leave is idempotent', () => {

@@ -273,7 +273,15 @@ export class ChatGateway {
       const hole = next !== undefined && (firstLive === undefined || next < firstLive);
       peer.sendText(replayEvent(peer.room, lastId, hole ? Math.max(firstLive ?? newest + 1, next + 1) : undefined));
     }
-    for (const message of live) this.sendOnce(peer, message);
+    for (const message of live) {
+      // A live message held during the replay whose predecessor this peer never got (committed after the replay's
+      // read, lost on its way here): close instead, so the client replays from its last id.
+      if (message.id > peer.lastId && message.prev !== undefined && peer.lastId > 0 && message.prev > peer.lastId) {
+        this.gap(peer.room, [peer], peer.lastId, message.prev);
+        return;
+      }
+      this.sendOnce(peer, message);
+    }
   }
 
   /** Sends a message to one peer unless it already has it (see Peer.lastId). */

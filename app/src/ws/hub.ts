@@ -152,9 +152,12 @@ export class Hub {
     const id = message.id;
     const last = this.lastLive.get(room);
     if (last === undefined || id > last) this.lastLive.set(room, id);
-    if (last !== undefined && message.prev !== undefined && message.prev > last) this.onGap(room, [...peers], last, message.prev);
+    const prev = message.prev;
+    const roomGap = last !== undefined && prev !== undefined && prev > last;
+    if (roomGap) this.onGap(room, [...peers], last, prev);
     let plain: TextFrame | undefined;
     let json: TextFrame | undefined;
+    let gapped: Peer[] | undefined;
     for (const peer of peers) {
       if (peer.replayBuffer) {
         peer.replayBuffer.push(message);
@@ -162,6 +165,12 @@ export class Hub {
       }
       if (id <= peer.lastId) {
         this.onDuplicate();
+        continue;
+      }
+      // Per connection: this peer's last message is older than the one before this (its replay ended before a
+      // message that never arrived here live). Sending this one would move its `since` past the hole for good.
+      if (!roomGap && prev !== undefined && peer.lastId > 0 && prev > peer.lastId) {
+        (gapped ??= []).push(peer);
         continue;
       }
       peer.lastId = id;
@@ -173,6 +182,7 @@ export class Hub {
       if (peer.json) peer.send((json ??= encodeTextFrame(messageEvent(message))));
       else peer.send((plain ??= encodeTextFrame(plainLine(message))));
     }
+    if (gapped) this.onGap(room, gapped, Math.min(...gapped.map((peer) => peer.lastId)), prev as number);
     return peers.size;
   }
 
