@@ -11,14 +11,10 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
+  type S3Client,
 } from '@aws-sdk/client-s3';
+import { newS3Client } from '../../src/ops/s3-store';
 import { judgeState, parseS3BackendUrl, stateKeys, type LockContent, type S3BackendTarget, type StateCheckFacts } from './state-backend-plan';
-
-// The SDK warns on every Node.js below 22 that releases after January 2027 will need 22; this project pins the SDK in
-// package-lock.json and runs on Node.js 20 (the host's cloud-init installs 20), so the notice is noise in CI logs.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** The result of one check. */
 export interface StateCheckResult {
@@ -33,17 +29,9 @@ const describeError = (error: unknown): string => {
   return [e.name && e.name !== 'Error' ? e.name : undefined, status ? `HTTP ${status}` : undefined, e.message && e.message !== e.name ? e.message : undefined].filter(Boolean).join(': ') || String(error);
 };
 
-/** An S3 client for the target, configured as Pulumi's s3blob is for it. */
-export function s3ClientFor(target: S3BackendTarget, extra: Partial<S3ClientConfig> = {}): S3Client {
-  return new S3Client({
-    region: target.region,
-    endpoint: target.endpoint,
-    forcePathStyle: target.forcePathStyle,
-    // A store other than AWS gets checksums only when required (what Pulumi sets for an endpoint URL).
-    ...(target.endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
-    maxAttempts: 2,
-    ...extra,
-  });
+/** An S3 client for the target, configured as Pulumi's s3blob is for it (credentials from the environment unless given). */
+export function s3ClientFor(target: S3BackendTarget, extra: { credentials?: { accessKeyId: string; secretAccessKey: string } } = {}): S3Client {
+  return newS3Client({ endpoint: target.endpoint, region: target.region, forcePathStyle: target.forcePathStyle, credentials: extra.credentials, maxAttempts: 2 });
 }
 
 async function exists(client: S3Client, bucket: string, key: string): Promise<boolean> {
@@ -61,7 +49,7 @@ export async function checkStateBackend(
   url: string,
   project: string,
   stack: string,
-  options: { requireState: boolean; client?: Partial<S3ClientConfig> },
+  options: { requireState: boolean; client?: { credentials?: { accessKeyId: string; secretAccessKey: string } } },
 ): Promise<StateCheckResult> {
   const target = parseS3BackendUrl(url);
   const keys = stateKeys(target, project, stack);

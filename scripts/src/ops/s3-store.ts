@@ -36,18 +36,31 @@ export interface Bucket {
   name: string;
 }
 
+/**
+ * An S3 client as every tool here makes one: checksums only where S3 requires them when the store is not AWS (an
+ * `endpoint`: not every S3-compatible server accepts the SDK's default CRC headers), credentials given or from the
+ * environment. The pinned SDK runs on the hosts' Node.js 20; its notice that later SDK releases need Node.js 22 would
+ * print on every run (docs/backups.md notes it for the upgrade), so it is turned off.
+ */
+export function newS3Client(o: { endpoint?: string; region: string; forcePathStyle: boolean; credentials?: { accessKeyId: string; secretAccessKey: string }; maxAttempts: number }): S3Client {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  return new S3Client({
+    endpoint: o.endpoint,
+    region: o.region,
+    forcePathStyle: o.forcePathStyle,
+    ...(o.credentials ? { credentials: o.credentials } : {}),
+    ...(o.endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+    maxAttempts: o.maxAttempts,
+  });
+}
+
 /** A client for the bucket. */
 export function openBucket(settings: BucketSettings): Bucket {
-  // The pinned SDK runs on the hosts' Node.js 20; its notice that later SDK releases need Node.js 22 would print on
-  // every nightly run (docs/backups.md notes it for the upgrade).
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const client = new S3Client({
+  const client = newS3Client({
     endpoint: settings.endpoint,
     region: settings.region,
     forcePathStyle: true,
     credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 5,
   });
   return { client, name: settings.bucket };
