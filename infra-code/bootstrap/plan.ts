@@ -18,7 +18,7 @@ export interface AccountPlan {
   roles: readonly string[];
 }
 
-/** The deployer: least roles for infra-code/platform.ts on Yandex (compute, VPC incl. security groups and public addresses, Cloud DNS). */
+/** The deployer: least roles for infra-code/vps/platform.ts on Yandex (compute, VPC incl. security groups and public addresses, Cloud DNS). */
 export const DEPLOYER: AccountPlan = {
   name: 'shagram-deployer',
   description: 'pulumi up of the Shagram VPS program (operator and Jenkins)',

@@ -6,14 +6,14 @@
  * them there); the secret ones are Pulumi secrets.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { ConfigError } from '../config';
+import { loadStackConfig } from '../shared/config-source';
 import {
   IamServiceAccount,
   IamServiceAccountKey,
   IamServiceAccountStaticAccessKey,
   ResourcemanagerFolderIamMember,
   StorageBucket,
-} from '../yandex';
+} from '../shared/yandex';
 import { parseBootstrapConfig, type BootstrapConfig } from './config';
 import { DEPLOYER, STATE, authorizedKeyJson, stateBackendUrl, type AccountPlan } from './plan';
 
@@ -68,12 +68,5 @@ export function createBootstrap(config: BootstrapConfig): BootstrapOutputs {
 
 /** Runs the bootstrap program against the current Pulumi runtime (its config). */
 export function runBootstrapProgram(): { outputs: BootstrapOutputs } {
-  let config: BootstrapConfig;
-  try {
-    config = parseBootstrapConfig(pulumi.runtime.allConfig());
-  } catch (e) {
-    if (e instanceof ConfigError) throw new pulumi.RunError(`invalid configuration: ${e.message}`);
-    throw e;
-  }
-  return { outputs: createBootstrap(config) };
+  return { outputs: createBootstrap(loadStackConfig(({ values }) => parseBootstrapConfig(values))) };
 }

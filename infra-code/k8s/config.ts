@@ -1,16 +1,9 @@
 /**
- * The Kubernetes program's configuration, parsed in one pure step (like `../config.ts` for the VPS program): a
+ * The Kubernetes program's configuration, parsed in one pure step (like `../vps/config.ts` for the VPS program): a
  * missing or invalid key fails `pulumi up` at once with a message naming the key, before any resource is registered.
  */
 import { z } from 'zod';
-import { boolString, hostname, intString } from '../config-fields';
-import { ConfigError } from '../config';
-
-/** The key that selects the program `infra-code/index.ts` runs. */
-export const PLATFORM_KEY = 'shagram:platform';
-
-/** Which program the stack runs: the VPS/existing-host program (default) or the Kubernetes one. */
-export type PlatformKind = 'vps' | 'kubernetes' | 'bootstrap';
+import { boolString, ConfigError, hostname, intString } from '../shared/config-fields';
 
 /** Keys of the Kubernetes stack whose values are secrets (`pulumi config set --secret`). */
 export const K8S_SECRET_KEYS = ['shagram:jwtSecret', 'shagram:databaseUrl', 'shagram:redisUrl', 'shagram:registryPassword'] as const;
@@ -115,14 +108,6 @@ function read<T>(src: K8sConfigSource, key: string, schema: z.ZodType<T, string>
 function readOptional<T>(src: K8sConfigSource, key: string, schema: z.ZodType<T, string>): T | undefined {
   const v = src.values[key];
   return v === undefined || v === '' ? undefined : read(src, key, schema);
-}
-
-/** Reads `shagram:platform` (pure): `vps` when absent, so the existing stacks keep their program. */
-export function parsePlatformKind(values: Record<string, string | undefined>): PlatformKind {
-  const raw = values[PLATFORM_KEY];
-  if (raw === undefined || raw === '') return 'vps';
-  if (raw === 'vps' || raw === 'kubernetes' || raw === 'bootstrap') return raw;
-  throw new ConfigError(PLATFORM_KEY, 'must be "vps", "kubernetes" or "bootstrap"');
 }
 
 /**

@@ -10,7 +10,7 @@
  * - `/etc/systemd/system/shagram-backup.timer` — daily at the configured UTC time plus a random delay of up to
  *   45 minutes, `Persistent=true` (a run missed while the host was off happens at the next boot).
  */
-import type { BackupConfig } from '../config';
+import type { BackupConfig } from '../vps/config';
 import { assertSafePath, shQuote } from './shell';
 import { HOST_BASE_DIR } from './stack-spec';
 

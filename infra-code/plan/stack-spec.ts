@@ -5,7 +5,7 @@
  * Order is deploy order: the edge first (it must answer before the registry behind it can be reached), then the
  * registry, then the app image is pushed, then the stacks that pull from the registry.
  */
-import type { AlertReceiver, InfraConfig } from '../config';
+import type { AlertReceiver, InfraConfig } from '../vps/config';
 
 /** Base folder on the host. */
 export const HOST_BASE_DIR = '/opt/shagram';

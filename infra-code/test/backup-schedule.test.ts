@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseEnvFile, parseSettings } from '../../scripts/src/offsite-plan';
-import { ConfigError, SECRET_KEYS, parseConfig, type BackupConfig } from '../config';
-import { runProgram } from '../program';
+import { ConfigError } from '../shared/config-fields';
+import { SECRET_KEYS, parseConfig, type BackupConfig } from '../vps/config';
+import { runVpsProgram } from '../vps/program';
 import { BACKUP_SERVICE, BACKUP_TIMER, backupServiceUnit, backupTimerUnit, installBackupScheduleScript, offsiteSettingsFile } from '../plan/backup-schedule';
 import { HOST_SCRIPTS } from '../plan/host-tools';
 import { devConfig, fixtureStackDirs, isSecretEnvelope, runMocked, tmpBundleRoot } from './harness';
@@ -183,7 +184,7 @@ describe('the install script, run against a temporary root', () => {
 describe('the program', () => {
   test('registers the schedule after the host tools, with the settings as a secret stdin, only when configured', async () => {
     const secrets = ['shagram:sshPrivateKey', 'shagram:backupSecretAccessKey', 'shagram:backupEncryptionKey'];
-    const { platform, run: mock } = await runMocked({ ...devConfig(), ...BACKUP_VALUES }, secrets, () => runProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }));
+    const { platform, run: mock } = await runMocked({ ...devConfig(), ...BACKUP_VALUES }, secrets, () => runVpsProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }));
     const install = mock.resources.find((r) => r.name === 'offsite-backup-install');
     expect(install).toBeDefined();
     expect(platform.offsiteBackup).toBeDefined();
@@ -194,7 +195,7 @@ describe('the program', () => {
     const toolsInstall = mock.resources.find((r) => r.name === 'host-tools-install');
     expect(install?.dependencies).toContain(toolsInstall?.urn); // backup-offsite is on the host before the timer
 
-    const without = await runMocked(devConfig(), ['shagram:sshPrivateKey'], () => runProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }));
+    const without = await runMocked(devConfig(), ['shagram:sshPrivateKey'], () => runVpsProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }));
     expect(without.run.resources.filter((r) => r.name.startsWith('offsite-backup'))).toEqual([]);
   }, 120_000);
 });

@@ -1,7 +1,8 @@
 /** parseConfig: every key validated, errors name the key. */
-import { ConfigError, parseConfig, SECRET_KEYS, type ConfigSource } from '../config';
+import { ConfigError } from '../shared/config-fields';
+import { parseConfig, SECRET_KEYS, type ConfigSource } from '../vps/config';
 import { readFileSync } from 'node:fs';
-import { HARBOR_INSTALLER_PIN, readHarborInstallerPin } from '../config-source';
+import { HARBOR_INSTALLER_PIN, readHarborInstallerPin } from '../vps/program';
 import { devConfig, prodConfig } from './harness';
 
 const src = (values: Record<string, string | undefined>, secrets: string[] = [...SECRET_KEYS], env: Record<string, string> = {}): ConfigSource => ({

@@ -1,7 +1,7 @@
 /** The program with the dev configuration: an existing host over SSH, no cloud resources, no image push. */
 import * as pulumi from '@pulumi/pulumi';
-import { runProgram } from '../program';
-import type { Platform } from '../platform';
+import type { Platform } from '../vps/platform';
+import { runVpsProgram } from '../vps/program';
 import { devConfig, fixtureStackDirs, runMocked, tmpBundleRoot, valueOf, type MockRun } from './harness';
 
 let platform: Platform;
@@ -9,7 +9,7 @@ let run: MockRun;
 
 beforeAll(async () => {
   ({ platform, run } = await runMocked(devConfig(), ['shagram:sshPrivateKey'], () =>
-    runProgram({
+    runVpsProgram({
       bundleRoot: tmpBundleRoot(),
       stackDirs: fixtureStackDirs(),
     }),

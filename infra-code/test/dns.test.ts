@@ -1,7 +1,8 @@
 /** Cloud DNS for the public names (prod with shagram:dnsZone): zone, A records, order, and the config rules. */
-import { runProgram } from '../program';
-import type { Platform } from '../platform';
-import { ConfigError, parseConfig, SECRET_KEYS } from '../config';
+import { ConfigError } from '../shared/config-fields';
+import { parseConfig, SECRET_KEYS } from '../vps/config';
+import type { Platform } from '../vps/platform';
+import { runVpsProgram } from '../vps/program';
 import { aRecords, absoluteName, inZone } from '../plan/dns';
 import { fixtureStackDirs, prodConfig, runMocked, tmpBundleRoot, valueOf, type MockRun } from './harness';
 
@@ -10,7 +11,7 @@ let run: MockRun;
 
 beforeAll(async () => {
   ({ platform, run } = await runMocked({ ...prodConfig(), 'shagram:dnsZone': 'shagram.test' }, ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () =>
-    runProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs(), bundleExtras: {} }),
+    runVpsProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs(), bundleExtras: {} }),
   ));
 });
 
@@ -36,7 +37,7 @@ test('the edge (and with it the first certificate request) waits for the records
 
 test('an existing zone: records only, no zone, no delegation output', async () => {
   const r = await runMocked({ ...prodConfig(), 'shagram:dnsZone': 'shagram.test', 'shagram:dnsZoneId': 'dnsabcdefghijklmnopq' }, ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () =>
-    runProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs(), bundleExtras: {} }),
+    runVpsProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs(), bundleExtras: {} }),
   );
   expect(r.run.resources.filter((x) => x.type === 'yandex:index/dnsZone:DnsZone')).toEqual([]);
   expect(r.run.resources.find((x) => x.name === 'dns-chat')!.inputs.zoneId).toBe('dnsabcdefghijklmnopq');

@@ -46,7 +46,7 @@ import { request } from '../../nginx/test/https-client';
 import { nextMessages, openChatSocket } from '../../nginx/test/ws-client';
 import { extraCaCerts } from '../../nginx/test/compose-stack';
 import { localPrebuildEnv, writeLocalPrebuild } from '../../test/system-helpers/better-sqlite3-prebuild';
-import { runProgram } from '../program';
+import { runVpsProgram } from '../vps/program';
 import { prodConfig, runMocked } from './harness';
 
 const BASE = '/opt/shagram';
@@ -84,7 +84,7 @@ async function program(tag: string): Promise<{ planned: PlannedResource[]; userD
   // No Let's Encrypt here: the edge runs on its self-signed placeholder (no certbot service).
   delete cfg['shagram:letsencryptEmail'];
   const { run: mock } = await runMocked(cfg, ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () =>
-    runProgram({ bundleRoot: path.join(work, `bundles-${tag}`), stackDirs: { jenkins: path.join(REPO, 'test', 'system-helpers', 'standin', 'jenkins-stack') } }),
+    runVpsProgram({ bundleRoot: path.join(work, `bundles-${tag}`), stackDirs: { jenkins: path.join(REPO, 'test', 'system-helpers', 'standin', 'jenkins-stack') } }),
   );
   const vm = mock.resources.find((r) => r.type === 'yandex:index/computeInstance:ComputeInstance');
   const userData = vm?.inputs.metadata?.['user-data'];

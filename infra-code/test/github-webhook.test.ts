@@ -1,8 +1,8 @@
 /** The repository webhook: its plan, its configuration keys, and what the program registers under mocks. */
-import { parseConfig, type ConfigSource } from '../config';
+import { parseConfig, type ConfigSource } from '../vps/config';
 import { githubRepositoryOf, webhookSpec } from '../plan/github-webhook';
-import { runProgram } from '../program';
-import type { Platform } from '../platform';
+import type { Platform } from '../vps/platform';
+import { runVpsProgram } from '../vps/program';
 import { fixtureStackDirs, isSecretEnvelope, prodConfig, runMocked, tmpBundleRoot, valueOf, type MockRun } from './harness';
 
 const TOKEN = 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz';
@@ -54,7 +54,7 @@ describe('the program with shagram:githubWebhook (mocks)', () => {
 
   beforeAll(async () => {
     ({ platform, run } = await runMocked({ ...prodConfig(), 'shagram:githubWebhook': 'true', 'github:token': TOKEN }, ['shagram:sshPrivateKey', 'shagram:jwtSecret', 'github:token'], () =>
-      runProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }),
+      runVpsProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }),
     ));
   });
 
@@ -87,7 +87,7 @@ describe('the program with shagram:githubWebhook (mocks)', () => {
   });
 
   test('without the key, the program registers no GitHub resource', async () => {
-    const { run: plain } = await runMocked(prodConfig(), ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () => runProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }));
+    const { run: plain } = await runMocked(prodConfig(), ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () => runVpsProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }));
     expect(plain.resources.filter((r) => r.type.includes('github'))).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Platform } from '../platform';
+import type { Platform } from '../vps/platform';
 import { loadYandexSchema, validateInvokeInputs, validateResourceInputs } from './yandex-schema';
 
 /** One registered resource. */
@@ -180,20 +180,38 @@ async function settle(p: Platform): Promise<void> {
   await new Promise((r) => setImmediate(r));
 }
 
-/** Sets config and mocks, runs a program that returns outputs only, and waits for them. */
-export async function runMockedOutputs<T extends { [K in keyof T]: pulumi.Output<unknown> }>(
+/** Sets config and mocks (stack `stack`), runs a program that returns outputs only, and waits for them. */
+export async function runMockedOutputs<T extends { [K in keyof T]?: pulumi.Output<unknown> }>(
   config: Record<string, string>,
   secretKeys: string[],
   run: () => T,
+  stack = 'bootstrap',
 ): Promise<{ outputs: T; run: MockRun }> {
   current = { resources: [], invokes: [], schemaErrors: [] };
   const rec = current;
-  await pulumi.runtime.setMocks(schemaCheckingMocks(rec), 'shagram', 'bootstrap', false);
+  await pulumi.runtime.setMocks(schemaCheckingMocks(rec), 'shagram', stack, false);
   pulumi.runtime.setAllConfig(config, secretKeys);
   const outputs = run();
-  await Promise.all(Object.values<pulumi.Output<unknown>>(outputs).map(promise));
+  await Promise.all(Object.values<pulumi.Output<unknown> | undefined>(outputs).filter((o): o is pulumi.Output<unknown> => o !== undefined).map(promise));
   await new Promise((r) => setImmediate(r));
   return { outputs, run: rec };
+}
+
+/**
+ * Loads the entry module (`infra-code/index.ts`) afresh, as Pulumi's runtime requires it, and returns its export:
+ * the stack outputs of the program `shagram:platform` chose. The VPS program bundles the fixture stack folders here,
+ * which keeps the entry's tests independent of the real stacks' contents.
+ */
+export function requireEntry(): Record<string, pulumi.Output<unknown>> {
+  let exported: Record<string, pulumi.Output<unknown>> = {};
+  jest.isolateModules(() => {
+    jest.doMock('../vps/program', () => {
+      const real = jest.requireActual<typeof import('../vps/program')>('../vps/program');
+      return { ...real, runVpsProgram: () => real.runVpsProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }) };
+    });
+    exported = require('../index');
+  });
+  return exported;
 }
 
 /** Resolves an output's value (test helper). */

@@ -5,7 +5,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { remote } from '@pulumi/command';
-import { HostTools } from '../components/host-tools';
+import { HostTools } from '../vps/components/host-tools';
 import { installHostToolsScript } from '../plan/host-tools';
 
 interface Seen {

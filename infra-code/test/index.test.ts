@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- jest module isolation and the SDK's untyped mock monitor need require() */
-/** The entry module: its exports are exactly the documented outputs, and bad config stops it before any resource. */
+/** The entry module: its export is exactly the chosen program's outputs, and bad config stops it before any resource. */
 import * as pulumi from '@pulumi/pulumi';
-import { devConfig, fixtureStackDirs, runMocked, tmpBundleRoot, valueOf } from './harness';
+import { devConfig, prodConfig, requireEntry, runMockedOutputs, valueOf } from './harness';
 
 const mocks: pulumi.runtime.Mocks = {
   newResource: (a) => ({ id: `${a.name}-id`, state: { ...a.inputs, result: 'x' } }),
@@ -33,23 +33,23 @@ test('a secret key given in plain text is refused', async () => {
   expect(() => jest.isolateModules(() => require('../index'))).toThrow(/shagram:sshPrivateKey: is a secret/);
 });
 
-test('the entry exports exactly the five outputs (an undefined export, such as dnsNameServers without a zone, is no output)', async () => {
-  let exported: Record<string, pulumi.Output<unknown>> = {};
-  const cfg = devConfig();
-  await runMocked(cfg, ['shagram:sshPrivateKey'], () => {
-    let platform: any;
-    jest.isolateModules(() => {
-      // The fixture stack folders keep this test independent of the real stacks' contents.
-      jest.doMock('../program', () => {
-        const real = jest.requireActual('../program');
-        return { runProgram: () => real.runProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }) };
-      });
-      exported = require('../index');
-      platform = { outputs: exported, stacks: {}, ready: { wait: { id: pulumi.output('') } } };
-    });
-    return platform;
-  });
-  expect(Object.keys(exported).filter((k) => exported[k] !== undefined).sort()).toEqual(['appImage', 'chatUrl', 'jenkinsUrl', 'publicIp', 'registryHost']);
-  expect(Object.keys(exported)).toContain('dnsNameServers');
-  expect(await valueOf(exported.registryHost!)).toBe('registry.dev.test');
+test('vps: the entry exports exactly the program\'s five outputs (dnsNameServers only for a zone the program created)', async () => {
+  const { outputs } = await runMockedOutputs(devConfig(), ['shagram:sshPrivateKey'], requireEntry, 'test');
+  expect(Object.keys(outputs).sort()).toEqual(['appImage', 'chatUrl', 'jenkinsUrl', 'publicIp', 'registryHost']);
+  expect(await valueOf(outputs.registryHost!)).toBe('registry.dev.test');
+  for (const o of Object.values(outputs)) expect(await pulumi.isSecret(o)).toBe(false);
+});
+
+test('vps with a Cloud DNS zone: the sixth output, dnsNameServers', async () => {
+  const { outputs } = await runMockedOutputs({ ...prodConfig(), 'shagram:dnsZone': 'shagram.test' }, ['shagram:sshPrivateKey', 'shagram:jwtSecret'], requireEntry, 'prod');
+  expect(Object.keys(outputs).sort()).toEqual(['appImage', 'chatUrl', 'dnsNameServers', 'jenkinsUrl', 'publicIp', 'registryHost']);
+  expect(await valueOf(outputs.dnsNameServers!)).toEqual(['ns1.yandexcloud.net.', 'ns2.yandexcloud.net.']);
+});
+
+test('bootstrap: the entry exports the bootstrap program\'s six outputs, the two keys as secrets', async () => {
+  const { outputs } = await runMockedOutputs({ 'yandex:folderId': 'b1gabcdefghijklmnopq', 'shagram:platform': 'bootstrap' }, [], requireEntry);
+  expect(Object.keys(outputs).sort()).toEqual(['deployerKeyJson', 'deployerServiceAccountId', 'stateAccessKeyId', 'stateBackendUrl', 'stateBucket', 'stateSecretAccessKey']);
+  const secret: string[] = [];
+  for (const [key, o] of Object.entries(outputs)) if (await pulumi.isSecret(o)) secret.push(key);
+  expect(secret.sort()).toEqual(['deployerKeyJson', 'stateSecretAccessKey']);
 });

@@ -9,11 +9,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { KubernetesPlatform } from '../k8s/cluster';
-import { parseK8sConfig, parsePlatformKind, type K8sConfigSource } from '../k8s/config';
-import { loadK8sConfig } from '../k8s/config-source';
-import { runKubernetesProgram } from '../k8s/program';
+import { parseK8sConfig, type K8sConfigSource } from '../k8s/config';
+import { loadK8sConfig, runKubernetesProgram } from '../k8s/program';
 import { ACME_SERVERS } from '../k8s/spec/issuer';
 import { plaintextSecretOutputs } from '../policy/rules';
+import { parsePlatformKind } from '../shared/platform-kind';
 import { isSecretEnvelope, unwrapSecrets, valueOf } from './harness';
 
 /** One registration as the mocks saw it. */

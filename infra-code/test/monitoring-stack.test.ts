@@ -4,9 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseConfig, type ConfigSource } from '../config';
+import { parseConfig, type ConfigSource } from '../vps/config';
 import { stackSpec, type EnvInputs } from '../plan/stack-spec';
-import { runProgram } from '../program';
+import { runVpsProgram } from '../vps/program';
 import { presentStacks } from '../../scripts/src/ops/compose';
 import { parseDotEnv } from '../../test/compose/interpolate';
 import { fixtureStackDirs, isSecretEnvelope, prodConfig, runMocked, tmpBundleRoot, valueOf } from './harness';
@@ -74,7 +74,7 @@ describe('the program (mocks)', () => {
       'shagram:telegramChatId': '-1001234',
     };
     const { platform, run } = await runMocked(cfg, ['shagram:sshPrivateKey', 'shagram:jwtSecret', 'shagram:telegramBotToken'], () =>
-      runProgram({ bundleRoot: tmpBundleRoot(), stackDirs: { ...fixtureStackDirs(), monitoring: path.join(REPO, 'monitoring') } }),
+      runVpsProgram({ bundleRoot: tmpBundleRoot(), stackDirs: { ...fixtureStackDirs(), monitoring: path.join(REPO, 'monitoring') } }),
     );
     const monitoring = platform.stacks.monitoring;
     expect(monitoring).toBeDefined();
@@ -92,7 +92,7 @@ describe('the program (mocks)', () => {
   });
 
   test('without it: no monitoring resource, no Grafana password, the edge serves no Grafana', async () => {
-    const { platform, run } = await runMocked(prodConfig(), ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () => runProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }));
+    const { platform, run } = await runMocked(prodConfig(), ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () => runVpsProgram({ bundleRoot: tmpBundleRoot(), stackDirs: fixtureStackDirs() }));
     expect(platform.stacks.monitoring).toBeUndefined();
     expect(run.resources.filter((r) => r.name.startsWith('monitoring') || r.name === 'grafana-admin-password')).toEqual([]);
     expect(await valueOf(platform.stacks.edge.envContent)).toContain("GRAFANA_HOST=''");

@@ -2,10 +2,10 @@
 import * as pulumi from '@pulumi/pulumi';
 import { cpSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runProgram } from '../program';
-import type { Platform } from '../platform';
+import type { Platform } from '../vps/platform';
+import { runVpsProgram } from '../vps/program';
 import { FIXTURE_STACKS, HARBOR_SHA256, isSecretEnvelope, prodConfig, runMocked, TEST_PRIVATE_KEY, tmpBundleRoot, valueOf, type MockRun } from './harness';
-import { YANDEX_PROVIDER_VERSION } from '../yandex';
+import { YANDEX_PROVIDER_VERSION } from '../shared/yandex';
 
 let platform: Platform;
 let run: MockRun;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   stackDirs = { edge: join(src, 'nginx'), harbor: join(src, 'harbor'), jenkins: join(src, 'jenkins'), shagram: join(src, 'chat') };
   const cfg = prodConfig();
   ({ platform, run } = await runMocked(cfg, ['shagram:sshPrivateKey', 'shagram:jwtSecret'], () =>
-    runProgram({ bundleRoot: tmpBundleRoot(), stackDirs }),
+    runVpsProgram({ bundleRoot: tmpBundleRoot(), stackDirs }),
   ));
 });
 

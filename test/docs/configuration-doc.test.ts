@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PLATFORM_KEY } from '../../infra-code/k8s/config';
+import { PLATFORM_KEY } from '../../infra-code/shared/platform-kind';
 import { codeNames, firstCells, readRepoFile, REPO_ROOT, section } from './markdown';
 
 const DOC = 'docs/configuration.md';
@@ -47,13 +47,13 @@ const serverEnv = scan(sourceFiles('app/src'), [
 
 /** Pulumi keys a program reads: its accessors are called as `read(src, 'ns:key', ...)`, `readOptional(...)`, `ciValue(...)`. */
 const KEY_ACCESSORS = /\b(?:read|readOptional|ciValue)\(\s*src\s*,\s*'([a-z][a-z0-9]*:[A-Za-z0-9]+)'/g;
-const vpsKeys = scan(['infra-code/config.ts'], [KEY_ACCESSORS]);
+const vpsKeys = scan(['infra-code/vps/config.ts'], [KEY_ACCESSORS]);
 const k8sKeys = scan(['infra-code/k8s/config.ts'], [KEY_ACCESSORS]);
-add(k8sKeys, PLATFORM_KEY, 'infra-code/k8s/config.ts');
+add(k8sKeys, PLATFORM_KEY, 'infra-code/shared/platform-kind.ts');
 
 /** Environment the programs read besides the configuration: `src.env.NAME` and `ciValue(src, key, 'NAME')`. */
 const pulumiEnv = scan(
-  ['infra-code/config.ts', 'infra-code/k8s/config.ts'],
+  ['infra-code/vps/config.ts', 'infra-code/k8s/config.ts'],
   [/\bsrc\.env\.([A-Z][A-Z0-9_]*)\b/g, /\bciValue\(\s*src\s*,\s*'[^']+'\s*,\s*'([A-Z][A-Z0-9_]*)'/g],
 );
 

@@ -1,22 +1,11 @@
 /**
- * The program's whole configuration, parsed in one pure step: a missing or invalid key fails `pulumi up` at once
+ * The VPS program's whole configuration, parsed in one pure step: a missing or invalid key fails `pulumi up` at once
  * with a message naming the key (`shagram:<key>` or `yandex:<key>`), before any resource is registered.
  */
 import { z } from 'zod';
-import { boolString, hostname, intString } from './config-fields';
-import { inZone } from './plan/dns';
-import { githubRepositoryOf, type GithubRepository } from './plan/github-webhook';
-
-/** Thrown for a missing or invalid configuration key; the message names the key. */
-export class ConfigError extends Error {
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(`${key}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
+import { inZone } from '../plan/dns';
+import { githubRepositoryOf, type GithubRepository } from '../plan/github-webhook';
+import { boolString, ConfigError, hostname, intString } from '../shared/config-fields';
 
 /** Keys whose values are secrets: they must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS = [

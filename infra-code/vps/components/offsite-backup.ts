@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { remote, types } from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import type { BackupConfig } from '../config';
-import { installBackupScheduleScript, offsiteSettingsFile } from '../plan/backup-schedule';
-import { HOST_BASE_DIR } from '../plan/stack-spec';
+import { installBackupScheduleScript, offsiteSettingsFile } from '../../plan/backup-schedule';
+import { HOST_BASE_DIR } from '../../plan/stack-spec';
 
 /** Inputs of `OffsiteBackup`. */
 export interface OffsiteBackupArgs {

@@ -1,8 +1,8 @@
 /** The Yandex Cloud VPS: network, subnet, firewall, static IP and the instance booted with cloud-init. */
 import * as pulumi from '@pulumi/pulumi';
 import type { VmConfig } from '../config';
-import { egressRules, ingressRules } from '../plan/security-rules';
-import * as yandex from '../yandex';
+import { egressRules, ingressRules } from '../../plan/security-rules';
+import * as yandex from '../../shared/yandex';
 
 /** Inputs of `YandexVps`. */
 export interface YandexVpsArgs {

@@ -4,7 +4,7 @@
  */
 import { remote, types } from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
-import { hostToolsLayout, installHostToolsScript, HOST_BASE_DIR } from '../plan/host-tools';
+import { hostToolsLayout, installHostToolsScript, HOST_BASE_DIR } from '../../plan/host-tools';
 
 /** Inputs of `HostTools`. */
 export interface HostToolsArgs {

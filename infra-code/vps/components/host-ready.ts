@@ -1,8 +1,8 @@
 /** Host readiness: over SSH, waits until cloud-init has finished and Docker answers, and checks Node.js 20+. */
 import { remote, types } from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
-import { nodeCheckScript } from '../plan/host-tools';
-import { waitReadyScript } from '../plan/remote-scripts';
+import { nodeCheckScript } from '../../plan/host-tools';
+import { waitReadyScript } from '../../plan/remote-scripts';
 
 /**
  * The readiness script: cloud-init finished and Docker answers ({@link waitReadyScript}), then Node.js 20+ (the host

@@ -1,4 +1,16 @@
+/** The configuration pieces every program shares: the error that names a bad key, and the field parsers. */
 import { z } from 'zod';
+
+/** Thrown for a missing or invalid configuration key; the message names the key. */
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
 
 /** A DNS name of two labels or more, lower-case (the VPS and the Kubernetes programs both take host names). */
 export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;

@@ -1,7 +1,7 @@
 /** The repository webhook that triggers the Jenkins pipeline on a push (see plan/github-webhook.ts). */
 import * as github from '@pulumi/github';
 import * as pulumi from '@pulumi/pulumi';
-import { webhookSpec, type GithubRepository } from '../plan/github-webhook';
+import { webhookSpec, type GithubRepository } from '../../plan/github-webhook';
 
 /** Inputs of `GithubWebhook`. */
 export interface GithubWebhookArgs {

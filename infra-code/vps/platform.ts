@@ -15,12 +15,12 @@ import { HostTools } from './components/host-tools';
 import { OffsiteBackup } from './components/offsite-backup';
 import { YandexVps } from './components/yandex-vps';
 import { publicHosts, type InfraConfig } from './config';
-import { certificateWaitScript } from './plan/certificate-wait';
-import { cloudInitDocument } from './plan/cloud-init';
-import { buildHostTools } from './plan/host-tools';
-import { renderEnvFile } from './plan/env-file';
-import { buildStackBundle, type ExtraFile } from './plan/stack-bundle';
-import { appImageName, HOST_BASE_DIR, STACKS, stackDeployOptions, type EnvInputs, type StackName } from './plan/stacks';
+import { certificateWaitScript } from '../plan/certificate-wait';
+import { cloudInitDocument } from '../plan/cloud-init';
+import { buildHostTools } from '../plan/host-tools';
+import { renderEnvFile } from '../plan/env-file';
+import { buildStackBundle, type ExtraFile } from '../plan/stack-bundle';
+import { appImageName, HOST_BASE_DIR, STACKS, stackDeployOptions, type EnvInputs, type StackName } from '../plan/stacks';
 
 /** Where the program finds the repository and writes the stacks' clean upload folders. */
 export interface PlatformPaths {

@@ -1,8 +1,8 @@
 /** One Docker Compose stack on the host: upload its archive, write its `.env`, deploy health-gated, `down` on delete. */
 import { remote, types } from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
-import { deployScript, downScript, prepareScript, stageScript, type DeployOptions } from '../plan/remote-scripts';
-import type { StackBundle } from '../plan/stack-bundle';
+import { deployScript, downScript, prepareScript, stageScript, type DeployOptions } from '../../plan/remote-scripts';
+import type { StackBundle } from '../../plan/stack-bundle';
 
 /** Inputs of `ComposeStack`. */
 export interface ComposeStackArgs {
