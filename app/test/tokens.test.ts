@@ -21,6 +21,15 @@ describe('TokenService', () => {
     expect(service.verify(token)).toBe('Эмиль');
   });
 
+  test('the key is the secret string itself: tokens signed with the string verify, and ours verify with the string', () => {
+    // The service holds the secret as a KeyObject (made once, for speed); replicas and older builds that sign with
+    // the plain string must stay interchangeable with it.
+    const viaString = jwt.sign({ sub: 'bob', iss: 'shagram' }, SECRET, { algorithm: 'HS256', expiresIn: 60 });
+    expect(service.verify(viaString)).toBe('bob');
+    expect(jwt.verify(service.issue('carol'), SECRET, { algorithms: ['HS256'] })).toMatchObject({ sub: 'carol' });
+    expect(new TokenService(`${SECRET}x`, 60).verify(viaString)).toBeUndefined();
+  });
+
   test('rejects an expired token', () => {
     const expired = jwt.sign({ sub: 'alice', iss: 'shagram', iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }, SECRET, { algorithm: 'HS256' });
     expect(service.verify(expired)).toBeUndefined();

@@ -13,8 +13,15 @@ const decide = (url: string | undefined, origin: string | undefined) => decideUp
 
 describe('decideUpgrade', () => {
   test('accepts /ws/<room> with a valid token and an allowed Origin', () => {
-    expect(decide(`/ws/general?token=${token}`, ORIGIN)).toEqual({ ok: true, room: 'general', user: 'alice', since: undefined });
-    expect(decide(`/ws/dev/?token=${token}`, 'http://localhost:8080')).toEqual({ ok: true, room: 'dev', user: 'alice', since: undefined });
+    expect(decide(`/ws/general?token=${token}`, ORIGIN)).toMatchObject({ ok: true, room: 'general', user: 'alice', since: undefined });
+    expect(decide(`/ws/dev/?token=${token}`, 'http://localhost:8080')).toMatchObject({ ok: true, room: 'dev', user: 'alice', since: undefined });
+  });
+
+  test("the decision carries the token's claims (verified once: the gateway keeps them for revocation)", () => {
+    const decision = decide(`/ws/general?token=${token}`, ORIGIN);
+    if (!decision.ok) throw new Error(decision.message);
+    expect(decision.claims).toEqual(tokens.verifyClaims(token));
+    expect(decision.claims.username).toBe('alice');
   });
 
   test('a percent-encoded room is decoded before it is checked', () => {

@@ -6,7 +6,6 @@ import { WebSocket } from 'ws';
 import { ChatClient } from './helpers/client';
 import { register, startServer, type TestServer } from './helpers/server';
 import { readProtocolOffer } from '../src/ws/bearer';
-import { presentedToken } from '../src/ws/upgrade-policy';
 
 const ORIGIN = 'http://chat.test';
 const BEARER = 'shagram.bearer.';
@@ -62,13 +61,6 @@ describe('reading the offer (pure)', () => {
     ['shagram.json, shagram.bearer.x, shagram.bearer.y', { ok: false, message: 'offer at most one shagram.bearer.<token> subprotocol' }],
   ])('%j', (header, expected) => {
     expect(readProtocolOffer(header)).toEqual(expected);
-  });
-
-  test('presentedToken: the bearer first, else ?token=', () => {
-    expect(presentedToken('/ws/general?token=q', 'shagram.json, shagram.bearer.h')).toBe('h');
-    expect(presentedToken('/ws/general?token=q', 'shagram.json')).toBe('q');
-    expect(presentedToken('/ws/general?token=q', undefined)).toBe('q');
-    expect(presentedToken('/ws/general', undefined)).toBeUndefined();
   });
 });
 

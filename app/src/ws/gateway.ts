@@ -9,7 +9,7 @@ import type { TokenClaims, TokenService } from '../auth/tokens';
 import type { Revocations } from '../auth/revocation-service';
 import type { Metrics } from '../metrics';
 import type { Logger } from '../logger';
-import { decideUpgrade, presentedToken } from './upgrade-policy';
+import { decideUpgrade } from './upgrade-policy';
 import { errorEvent, isTypingFrame, JSON_SUBPROTOCOL, messageEvent, parseClientFrame, plainLine, replayEvent } from './frames';
 import { Hub } from './hub';
 import { MessageWriter } from './message-writer';
@@ -161,9 +161,8 @@ export class ChatGateway {
     if (!this.deps.fanOut.available) return this.refuse(socket, 'fanout_unavailable', 503, 'message delivery is interrupted, try again shortly');
     const decision = decideUpgrade(req.url, req.headers.origin, this.deps.tokens, this.allowedOrigins, req.headers['sec-websocket-protocol']);
     if (!decision.ok) return this.refuse(socket, DECISION_REASONS[decision.status] ?? 'bad_request', decision.status, decision.message);
-    // The token's id and epoch, so that revoking it closes this socket (decideUpgrade has checked it).
-    const token = this.deps.tokens.verifyClaims(presentedToken(req.url, req.headers['sec-websocket-protocol']));
-    if (!token) return this.refuse(socket, 'unauthorized', 401, 'a valid token is required');
+    // The token's id and epoch, so that revoking it closes this socket (verified once, by decideUpgrade).
+    const token = decision.claims;
     // The slot is taken now, before anything asynchronous, so concurrent upgrades cannot all pass the caps;
     // it is given back when the TCP socket closes, whichever way it ends (refused below, handshake failed,
     // closed by either side, terminated).

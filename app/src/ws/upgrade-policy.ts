@@ -1,10 +1,10 @@
-import type { TokenService } from '../auth/tokens';
+import type { TokenClaims, TokenService } from '../auth/tokens';
 import { ROOM_NAME } from '../validation';
 import { readProtocolOffer } from './bearer';
 
 /** What to do with a WebSocket upgrade request. */
 export type UpgradeDecision =
-  | { ok: true; room: string; user: string; since: number | undefined }
+  | { ok: true; room: string; user: string; claims: TokenClaims; since: number | undefined }
   | { ok: false; status: 400 | 401 | 403 | 404; message: string };
 
 /**
@@ -39,8 +39,8 @@ export function decideUpgrade(
 
   const offer = readProtocolOffer(protocolHeader);
   if (!offer.ok) return { ok: false, status: 400, message: offer.message };
-  const user = tokens.verify(offer.token ?? url.searchParams.get('token'));
-  if (!user) return { ok: false, status: 401, message: 'a valid token is required' };
+  const claims = tokens.verifyClaims(offer.token ?? url.searchParams.get('token'));
+  if (!claims) return { ok: false, status: 401, message: 'a valid token is required' };
   if (!origin || !allowedOrigins.has(origin)) return { ok: false, status: 403, message: 'origin not allowed' };
 
   const sinceRaw = url.searchParams.get('since');
@@ -49,19 +49,5 @@ export function decideUpgrade(
     if (!/^\d{1,15}$/.test(sinceRaw)) return { ok: false, status: 400, message: 'since must be a message id' };
     since = Number(sinceRaw);
   }
-  return { ok: true, room, user, since };
-}
-
-/**
- * The access token an upgrade presents: the `shagram.bearer.<token>` subprotocol, else the `token` query
- * parameter (the same choice {@link decideUpgrade} makes), or undefined.
- */
-export function presentedToken(rawUrl: string | undefined, protocolHeader: string | undefined): string | undefined {
-  const offer = readProtocolOffer(protocolHeader);
-  if (offer.ok && offer.token !== undefined) return offer.token;
-  try {
-    return new URL(rawUrl ?? '', 'http://localhost').searchParams.get('token') ?? undefined;
-  } catch {
-    return undefined;
-  }
+  return { ok: true, room, user: claims.username, claims, since };
 }
