@@ -4,7 +4,7 @@
  * surface the hub uses; the frames are the real encoded ones.
  */
 import type { StoredMessage } from '../src/db/chat-store';
-import { Hub } from '../src/ws/hub';
+import { Hub, presenceInterval } from '../src/ws/hub';
 import type { Peer } from '../src/ws/peer';
 import type { TextFrame } from '../src/ws/text-frame';
 
@@ -12,6 +12,7 @@ class RecordingPeer {
   corkedBatch = 0;
   replayBuffer: StoredMessage[] | undefined;
   lastId = 0;
+  presenceFrame: TextFrame | undefined;
   readonly frames: TextFrame[] = [];
   readonly log: string[] = [];
   constructor(
@@ -256,5 +257,65 @@ describe('Hub', () => {
     expect(elsewhere.frames).toEqual([]);
     expect(j1.frames[0]).toBe(j2.frames[0]);
     expect(JSON.parse(j1.texts[0]!)).toEqual({ type: 'presence', room: 'r', users: ['alice', 'bob', 'carol'] });
+  });
+
+  test('sendPresence: an unchanged list goes only to the peers that joined since; a changed one to everyone again', () => {
+    const { hub, join } = setup();
+    const bob = join('bob', 'r', true);
+    const carol = join('carol', 'r', true);
+    expect(hub.sendPresence('r', ['bob', 'carol'])).toBe(2);
+    // bob's second tab: the list of names is the same, only the new socket needs it
+    const bob2 = join('bob', 'r', true);
+    expect(hub.sendPresence('r', ['bob', 'carol'])).toBe(1);
+    expect(bob.frames).toHaveLength(1);
+    expect(carol.frames).toHaveLength(1);
+    expect(bob2.frames[0]).toBe(bob.frames[0]);
+    // nothing new: nobody is sent anything
+    expect(hub.sendPresence('r', ['bob', 'carol'])).toBe(0);
+    // a change reaches everyone, the earlier joiners included
+    join('dave', 'r', true);
+    expect(hub.sendPresence('r', ['bob', 'carol', 'dave'])).toBe(4);
+    expect(JSON.parse(carol.texts[1]!)).toEqual({ type: 'presence', room: 'r', users: ['bob', 'carol', 'dave'] });
+    // and back to the first list: a change too (each peer's last frame is compared, not the first)
+    expect(hub.sendPresence('r', ['bob', 'carol'])).toBe(4);
+  });
+
+  test('sendPresence: a room that emptied starts over; the list of another room is its own', () => {
+    const { hub, join } = setup();
+    const alice = join('alice', 'r', true);
+    hub.sendPresence('r', ['alice']);
+    hub.leave(asPeer(alice));
+    const again = join('alice', 'r', true);
+    expect(hub.sendPresence('r', ['alice'])).toBe(1);
+    expect(again.frames).toHaveLength(1);
+    const other = join('alice', 'other', true);
+    expect(hub.sendPresence('other', ['alice'])).toBe(1);
+    expect(JSON.parse(other.texts[0]!)).toMatchObject({ room: 'other' });
+  });
+
+  test('presenceInterval: the base up to 250 peers, one more base per started 250 beyond', () => {
+    expect([0, 1, 250, 251, 500, 501, 1000, 2063].map((n) => presenceInterval(250, n))).toEqual([250, 250, 250, 500, 500, 750, 1000, 2250]);
+  });
+
+  test('presence: a big room waits longer between lists (the interval grows with its peers)', async () => {
+    jest.useFakeTimers();
+    try {
+      const dirty: string[] = [];
+      const hub = new Hub({ presenceDirty: (room) => void dirty.push(room), presenceIntervalMs: 100 });
+      const joinTo = (user: string, room: string) => hub.join(asPeer(new RecordingPeer(user, room, true)));
+      for (let i = 0; i < 300; i++) joinTo(`u${i}`, 'big');
+      joinTo('solo', 'small');
+      jest.advanceTimersByTime(1);
+      expect(dirty).toEqual(['big', 'small']);
+      joinTo('late', 'big');
+      joinTo('late', 'small');
+      // 300 peers: 2 × 100 ms between lists; the small room keeps 100 ms
+      jest.advanceTimersByTime(150);
+      expect(dirty).toEqual(['big', 'small', 'small']);
+      jest.advanceTimersByTime(60);
+      expect(dirty).toEqual(['big', 'small', 'small', 'big']);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

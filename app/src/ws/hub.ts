@@ -8,10 +8,12 @@ import { encodeTextFrame, type TextFrame } from './text-frame';
  * once per mode (plain and JSON) and the same bytes go to every peer. Inside {@link batch}, each
  * recipient's socket is corked once, so a group commit of k messages costs one write per peer.
  * Presence changes are coalesced: joins and leaves of one event-loop turn make one
- * `onPresenceDirty(room)` call, and a room gets at most one per {@link PRESENCE_INTERVAL_MS} (later changes wait for
- * the end of the interval and are sent together): every call sends the room's list to each of its members, so a
- * room of n users filling up or reconnecting one join at a time would otherwise cost n² frames. The fan-out answers
- * with {@link sendPresence} (cluster-wide users).
+ * `onPresenceDirty(room)` call, and a room gets at most one per {@link presenceInterval} (later changes wait for
+ * the end of the interval and are sent together): a changed list goes to each of the room's members, so a room of
+ * n users filling up or reconnecting one join at a time would otherwise cost n² frames of n names each. The fan-out
+ * answers with {@link sendPresence} (cluster-wide users); a list equal to the one the room last got is sent only to
+ * the peers that have not had it (those that joined since), so a user who drops and is back within the interval,
+ * or a second tab of someone already there, costs the room nothing.
  * A peer that is replaying `since` gets live messages into its replay buffer instead (see
  * {@link Peer.replayBuffer}), and no peer is ever sent an id it already has (see {@link Peer.lastId}).
  * A message whose `prev` (the room's previous committed id, from PostgreSQL) is above the highest id
@@ -20,8 +22,20 @@ import { encodeTextFrame, type TextFrame } from './text-frame';
  * others): the room's peers are handed to `onGap` — the gateway closes them so they replay — and are
  * not sent the message.
  */
-/** A room's presence is recomputed and sent at most once per this many milliseconds (the first change at once). */
+/** A room's presence is recomputed and sent at most once per this many milliseconds (the first change at once)… */
 export const PRESENCE_INTERVAL_MS = 250;
+/** …per this many peers of the room here: a room of 1,000 waits 1 s between lists, one of 2,000 waits 2 s. */
+export const PRESENCE_PEERS_PER_INTERVAL = 250;
+
+/**
+ * The shortest time between two presence lists of a room with `peers` peers here: `base` for up to
+ * {@link PRESENCE_PEERS_PER_INTERVAL} peers, one more `base` per started {@link PRESENCE_PEERS_PER_INTERVAL} beyond.
+ * A list of n names sent to n members costs O(n²) bytes; spacing lists O(n) apart keeps a big room's presence
+ * traffic per second linear in its size. Pure.
+ */
+export function presenceInterval(base: number, peers: number): number {
+  return base * Math.max(1, Math.ceil(peers / PRESENCE_PEERS_PER_INTERVAL));
+}
 
 export class Hub {
   private readonly rooms = new Map<string, Set<Peer>>();
@@ -30,6 +44,8 @@ export class Hub {
   private readonly presenceDirty = new Set<string>();
   /** When each room with peers here last had its presence flushed. */
   private readonly presenceSentAt = new Map<string, number>();
+  /** Each room's last presence list (its names joined) and the frame that carried it. */
+  private readonly presenceLast = new Map<string, { key: string; frame: TextFrame }>();
   private presenceScheduled = false;
   private presenceTimer: NodeJS.Timeout | undefined;
   private readonly presenceIntervalMs: number;
@@ -87,6 +103,7 @@ export class Hub {
       this.rooms.delete(peer.room);
       this.lastLive.delete(peer.room);
       this.presenceSentAt.delete(peer.room);
+      this.presenceLast.delete(peer.room);
     }
     this.markPresence(peer.room);
   }
@@ -199,7 +216,7 @@ export class Hub {
     const due: string[] = [];
     let wait = Infinity;
     for (const room of this.presenceDirty) {
-      const next = (this.presenceSentAt.get(room) ?? -Infinity) + this.presenceIntervalMs;
+      const next = (this.presenceSentAt.get(room) ?? -Infinity) + presenceInterval(this.presenceIntervalMs, this.rooms.get(room)?.size ?? 0);
       if (next <= now) due.push(room);
       else wait = Math.min(wait, next - now);
     }
@@ -236,11 +253,26 @@ export class Hub {
     return sent;
   }
 
-  /** Sends the users of `room` (as the fan-out computed them) to this replica's JSON peers there. */
-  sendPresence(room: string, users: string[]): void {
+  /**
+   * Sends the users of `room` (as the fan-out computed them) to this replica's JSON peers there: to all of them when
+   * the list changed, else only to those not sent it yet. @returns how many peers were sent it.
+   */
+  sendPresence(room: string, users: string[]): number {
     const peers = this.rooms.get(room);
-    if (!peers) return;
-    let event: TextFrame | undefined;
-    for (const peer of peers) if (peer.json) peer.send((event ??= encodeTextFrame(presenceEvent(room, users))));
+    if (!peers) return 0;
+    const key = users.join('\n');
+    let last = this.presenceLast.get(room);
+    if (last?.key !== key) {
+      last = { key, frame: encodeTextFrame(presenceEvent(room, users)) };
+      this.presenceLast.set(room, last);
+    }
+    let sent = 0;
+    for (const peer of peers) {
+      if (!peer.json || peer.presenceFrame === last.frame) continue;
+      peer.presenceFrame = last.frame;
+      peer.send(last.frame);
+      sent++;
+    }
+    return sent;
   }
 }

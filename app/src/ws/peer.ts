@@ -22,6 +22,8 @@ export class Peer {
    * one its replay read from the database before the fan-out delivered it — and is not sent again.
    */
   lastId = 0;
+  /** The presence frame last sent to this peer (see Hub.sendPresence: an unchanged list goes only to peers without it). */
+  presenceFrame: TextFrame | undefined;
   /** When this peer's last typing signal was passed on (ms since the epoch); extras sooner are dropped. */
   lastTypingAt = Number.NEGATIVE_INFINITY;
 
