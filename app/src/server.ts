@@ -16,8 +16,11 @@ import { SECURITY_HEADERS } from './http/security-headers';
 
 /** A running (or ready to run) Shagram server. */
 
-/** The listening socket's accept queue (the kernel caps it at net.core.somaxconn, 4096 on the VM). */
-export const LISTEN_BACKLOG = 4096;
+/**
+ * The listening socket's accept queue. The kernel caps it at net.core.somaxconn of the process' network namespace:
+ * 8192 in the app's container (chat/compose.yaml `sysctls`), the kernel's default 4096 elsewhere unless raised.
+ */
+export const LISTEN_BACKLOG = 8192;
 export interface ShagramServer {
   readonly http: http.Server;
   readonly store: ChatStore;

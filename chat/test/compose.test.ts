@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDotEnv } from '../../test/compose/interpolate';
 import { parseMount } from '../../test/compose/semantic-checks';
+import { LISTEN_BACKLOG } from '../../app/src/server';
 import { validateComposeFile } from '../../test/compose/validate-compose';
 
 const stackDir = path.join(__dirname, '..');
@@ -61,6 +62,12 @@ describe('chat/compose.yaml (the shagram stack)', () => {
     expect(Number(app.ulimits.nofile.soft)).toBeGreaterThanOrEqual(maxConnections + 1024);
     // the sized 15,000 users per process (docs/bench.md#sizing) fit too, should WS_MAX_CONNECTIONS be raised to them
     expect(Number(app.ulimits.nofile.soft)).toBeGreaterThanOrEqual(15000 + 1024);
+  });
+
+  it('lets a reconnect storm queue: the container\'s own somaxconn (not the host\'s) admits the app\'s listen backlog', () => {
+    expect(app.sysctls).toEqual({ 'net.core.somaxconn': 8192 });
+    expect(LISTEN_BACKLOG).toBeLessThanOrEqual(Number(app.sysctls['net.core.somaxconn']));
+    expect(LISTEN_BACKLOG).toBeGreaterThan(4096); // above the kernel's default, or the sysctl would not matter
   });
 
   it('joins the edge stack\'s network (external, "shagram-edge") under the name the edge proxies to', () => {

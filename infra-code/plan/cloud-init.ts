@@ -20,17 +20,19 @@ export const SYSCTL_DROP_IN = '/etc/sysctl.d/60-shagram.conf';
 
 /**
  * Kernel settings sized for the users one app process holds (15,000, docs/bench.md#sizing), every one a WebSocket
- * that the edge (nginx) proxies: three files and two TCP connections per user on the host, and one upstream
- * connection per user from the edge's side, each taking a local port towards the app.
+ * that the edge (nginx) proxies: three files and two TCP connections per user on the host. Settings of the network
+ * namespace apply only to the host's own one: the edge and app containers set theirs in their compose files.
  */
 export const SYSCTL_SETTINGS: Readonly<Record<string, string>> = {
   // system-wide open files: clients + upstreams + the app's side, with room for everything else
   'fs.file-max': '1048576',
-  // the accept queues of the edge and the app during a reconnect storm (thousands of handshakes at once)
-  'net.core.somaxconn': '4096',
+  // accept queues of the host's own listeners. The edge and app containers have network namespaces of their own,
+  // which do not inherit this: their compose files set somaxconn (and the edge's port range) themselves.
+  'net.core.somaxconn': '8192',
   'net.ipv4.tcp_max_syn_backlog': '8192',
-  // the edge's upstream connections to the app each take a local port: ~55,000 instead of ~28,000, above the
-  // ports the host's services listen on (Jenkins 8081, Harbor 8085, …) so none is ever taken by a connection
+  // outgoing connections of the host's own namespace (Docker's userland proxy, Jenkins, Harbor): ~55,000 local
+  // ports instead of ~28,000, above the ports the host's services listen on (Jenkins 8081, Harbor 8085, …) so
+  // none is ever taken by a connection (the edge container sets its own range for its upstreams)
   'net.ipv4.ip_local_port_range': '10000 65535',
   // connections Docker's port publishing tracks (NAT); '-' below: the key exists only once the module is loaded
   'net.netfilter.nf_conntrack_max': '262144',

@@ -39,3 +39,26 @@ test('nginx.conf is still the image\'s shape: the templates rendered into conf.d
   expect(conf).toMatch(/^\s*access_log\s+off;/m);
   expect(conf.replace(/#.*$/gm, '')).not.toMatch(/\$request\b|\$args|\$query_string/);
 });
+
+test('a reconnect storm is not dropped at the edge: listen backlog 8192 once per port, and the namespace allows it', () => {
+  // nginx's listen `backlog` defaults to 511 on Linux, and the kernel caps it at the container's own somaxconn (the
+  // network namespace starts at the kernel default, 4096, whatever the host's sysctl.d says).
+  const templates = fs.readdirSync(path.join(stackDir, 'templates')).filter((f) => f.endsWith('.template'));
+  const listens = templates.flatMap((file) =>
+    fs
+      .readFileSync(path.join(stackDir, 'templates', file), 'utf8')
+      .replace(/#.*$/gm, '')
+      .split('\n')
+      .map((line) => /^\s*listen\s+(\S+)([^;]*);/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ port: m[1]!, backlog: /\bbacklog=(\d+)/.exec(m[2]!)?.[1] })),
+  );
+  // socket options may be given only once per address:port (nginx refuses "duplicate listen options" otherwise)
+  for (const port of ['${EDGE_HTTP_PORT}', '${EDGE_HTTPS_PORT}']) {
+    expect(listens.filter((l) => l.port === port && l.backlog !== undefined).map((l) => Number(l.backlog))).toEqual([8192]);
+  }
+  expect(nginx.sysctls).toEqual({ 'net.core.somaxconn': 8192, 'net.ipv4.ip_local_port_range': '10000 65535' });
+  // a port per upstream WebSocket from this namespace to the app
+  const [low, high] = String(nginx.sysctls['net.ipv4.ip_local_port_range']).split(/\s+/).map(Number) as [number, number];
+  expect(high - low + 1).toBeGreaterThanOrEqual(2 * SIZED_USERS);
+});

@@ -273,6 +273,20 @@ describe('the edge and shagram compose stacks under podman', () => {
     expect((await run('podman', ['exec', appId, 'ls', '/app/data'])).stdout).toMatch(/shagram\.db/);
   }, 60_000);
 
+  test('a reconnect storm can queue: both containers listen with an accept queue of 8192 in their own network namespace', async () => {
+    // A listening socket's Send-Q in `ss -ltn` is its backlog as the kernel applied it: the listen() call's value
+    // capped at the namespace's net.core.somaxconn (which a container does not inherit from the host).
+    const listening = async (id: string, port: number) => {
+      const pid = await podmanOut(['inspect', '--format', '{{.State.Pid}}', id]);
+      const { stdout } = await run('nsenter', ['-t', pid, '-n', 'ss', '-Hltn', `sport = :${port}`]);
+      return stdout.trim().split('\n').map((line) => Number(line.trim().split(/\s+/)[2]));
+    };
+    expect(await listening(appId, 8080)).toEqual([8192]);
+    expect(await listening(nginxId, 443)).toEqual([8192]);
+    expect(await listening(nginxId, 80)).toEqual([8192]);
+    expect(await podmanOut(['exec', nginxId, 'cat', '/proc/sys/net/ipv4/ip_local_port_range'])).toBe('10000\t65535');
+  });
+
   test('drains on SIGTERM: WebSockets closed with 1001, "stopped" logged, exit code 0; the edge stays up without the app', async () => {
     const login = await postJson('/api/auth/login', { username: 'bob', password: PASSWORD });
     const socket = await openChatSocket({ port: settings.httpsPort, host: settings.chatHost, ca, origin: chatOrigin(settings), room: ROOM, token: tokenOf(login) });

@@ -85,11 +85,11 @@ describe('edge templates', () => {
 
   it('redirect HTTP to HTTPS except for ACME challenges', () => {
     const port80 = rendered['default.conf'] as string;
-    expect(port80).toContain('listen 127.0.0.1:8080 default_server;');
+    expect(port80).toContain('listen 127.0.0.1:8080 default_server backlog=8192;');
     expect(location(port80, '^~ /.well-known/acme-challenge/')).toContain('root /acme;');
     expect(location(port80, '/')).toContain('return 301 https://$host$request_uri;');
     expect(location(port80, '= /nginx-health')).toMatch(/allow 127\.0\.0\.1;[\s\S]*deny all;/);
-    expect(port80).toMatch(/listen 127\.0\.0\.1:8443 ssl http2 default_server;\s+server_name _;\s+ssl_reject_handshake on;/);
+    expect(port80).toMatch(/listen 127\.0\.0\.1:8443 ssl http2 default_server backlog=8192;\s+server_name _;\s+ssl_reject_handshake on;/);
   });
 
   it('serve the chat with the proxy headers, a long /ws/ timeout, the auth limit and no /metrics', () => {
