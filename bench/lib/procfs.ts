@@ -25,6 +25,27 @@ export function parseStatusRssBytes(status: string): number {
   return Number(match[1]) * 1024;
 }
 
+/**
+ * The `TcpExt:` counters from the text of /proc/net/netstat (a header line of names, then a line of values), e.g.
+ * `ListenOverflows` (connections a full accept queue turned away) and `TCPSynRetrans`. Pure.
+ */
+export function parseTcpExt(netstat: string): Record<string, number> {
+  const lines = netstat.split('\n').filter((line) => line.startsWith('TcpExt:'));
+  if (lines.length < 2) throw new Error('no TcpExt lines in /proc/net/netstat');
+  const names = lines[0]!.split(/\s+/).slice(1);
+  const values = lines[1]!.split(/\s+/).slice(1).map(Number);
+  return Object.fromEntries(names.map((name, i) => [name, values[i] ?? NaN]));
+}
+
+/** The current network namespace's `TcpExt:` counters (see {@link parseTcpExt}); empty where /proc has none. */
+export function readTcpExt(): Record<string, number> {
+  try {
+    return parseTcpExt(fs.readFileSync('/proc/net/netstat', 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
 /** CPU seconds used so far by another process. */
 export function readCpuSeconds(pid: number): number {
   return parseStatCpuSeconds(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));

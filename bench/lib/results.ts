@@ -94,7 +94,23 @@ export interface CapacityResult {
   steps: CapacityStep[];
   /** Highest step rate that was ok (0 when none was). */
   maxSustainedRate: number;
-  storm: { dropped: number; reconnected: number; failed: number; retries: number; seconds: number; incompleteReplays: number; duringRate: number };
+  storm: {
+    dropped: number;
+    reconnected: number;
+    failed: number;
+    retries: number;
+    seconds: number;
+    incompleteReplays: number;
+    duringRate: number;
+    /** The server's CPU seconds while the storm lasted. */
+    serverCpuSeconds: number;
+    /**
+     * Handshakes a full accept queue turned away (each costs its client a SYN retransmission, 1 s then doubling) and
+     * SYN retransmissions, over the storm: the network namespace's counters, so other traffic there counts too.
+     */
+    listenOverflows: number;
+    synRetransmits: number;
+  };
   verify: { checked: number; missed: number; duplicates: number; filledOverHttp: number; firstProblem?: string };
   /** Load average (1 min) at the start and the end. */
   loadAverage: [number, number];

@@ -112,6 +112,9 @@ describe('capacity workload (tiny run)', () => {
     expect(c.rssPerUserKB).toBeGreaterThan(0);
     expect(c.storm.dropped).toBe(60);
     expect(c.storm).toMatchObject({ reconnected: 60, failed: 0 });
+    expect(c.storm.serverCpuSeconds).toBeGreaterThan(0);
+    expect(c.storm.listenOverflows).toBeGreaterThanOrEqual(0);
+    expect(c.storm.synRetransmits).toBeGreaterThanOrEqual(0);
     expect(c.verify).toMatchObject({ checked: 240, missed: 0, duplicates: 0 });
     expect(typeof c.firstLimit).toBe('string');
   }, 170_000);

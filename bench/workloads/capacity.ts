@@ -1,9 +1,10 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import { meanFanout, planCapacity, sourceAddress } from '../lib/capacity-plan';
 import { createHistogram, fromData, merge, percentile } from '../lib/histogram';
 import type { CapacityWorkerConfig } from '../lib/ipc';
 import type { BenchOptions } from '../lib/options';
-import { readCpuSeconds, readRssBytes } from '../lib/procfs';
+import { readCpuSeconds, readRssBytes, readTcpExt } from '../lib/procfs';
 import type { CapacityResult, CapacityStep } from '../lib/results';
 import type { RunningTarget } from '../lib/targets';
 import { startWorker, type Worker } from '../lib/worker';
@@ -157,8 +158,13 @@ export async function runCapacity(target: RunningTarget, options: BenchOptions, 
     const stormUntil = stormStart + Math.max(10, options.capacityStep) * 1000;
     workers.forEach((w, i) => w.send({ type: 'cap-step', rate: (duringRate * sendersOf[i]!) / Math.max(1, senders), measureFrom: stormUntil + 1, until: stormUntil, churnPerSec: 0 }));
     await sleepUntil(stormStart);
+    const tcpBefore = readTcpExt();
+    const cpuBefore = readCpuSeconds(target.pid);
     workers.forEach((w) => w.send({ type: 'cap-storm', share: options.capacityStorm / 100 }));
     const stormResults = await Promise.all(workers.map((w) => w.next('cap-storm-result', 300_000)));
+    const serverCpuSeconds = readCpuSeconds(target.pid) - cpuBefore;
+    const tcpAfter = readTcpExt();
+    const tcpDelta = (name: string) => (tcpAfter[name] ?? 0) - (tcpBefore[name] ?? 0);
     await Promise.all(workers.map((w) => w.next('cap-step-result', 300_000)));
     const storm = {
       dropped: stormResults.reduce((sum, r) => sum + r.dropped, 0),
@@ -168,8 +174,11 @@ export async function runCapacity(target: RunningTarget, options: BenchOptions, 
       seconds: Math.max(...stormResults.map((r) => r.ms)) / 1000,
       incompleteReplays: stormResults.reduce((sum, r) => sum + r.incomplete, 0),
       duringRate,
+      serverCpuSeconds,
+      listenOverflows: tcpDelta('ListenOverflows'),
+      synRetransmits: tcpDelta('TCPSynRetrans'),
     };
-    log(`  capacity: storm: ${storm.dropped} users dropped at once, ${storm.reconnected} back with since in ${storm.seconds.toFixed(2)} s (${storm.retries} retries, ${storm.failed} failed, ${storm.incompleteReplays} capped replays)`);
+    log(`  capacity: storm: ${storm.dropped} users dropped at once, ${storm.reconnected} back with since in ${storm.seconds.toFixed(2)} s (${storm.retries} retries, ${storm.failed} failed, ${storm.incompleteReplays} capped replays; ${stormKernelNote(storm)})`);
 
     workers.forEach((w) => w.send({ type: 'cap-verify' }));
     const verified = await Promise.all(workers.map((w) => w.next('cap-verify-result', 120_000)));
@@ -213,6 +222,21 @@ export async function runCapacity(target: RunningTarget, options: BenchOptions, 
   }
 }
 
+/** What the kernel did with the storm's handshakes: a full accept queue shows as overflows and SYN retransmissions. */
+function stormKernelNote(storm: CapacityResult['storm']): string {
+  const note = `accept-queue overflows ${storm.listenOverflows}, SYN retransmissions ${storm.synRetransmits}`;
+  return storm.listenOverflows > 0 ? `${note} (net.core.somaxconn ${readSomaxconn()} here: each overflow waits 1 s or more)` : note;
+}
+
+/** This network namespace's net.core.somaxconn, or '?' where it cannot be read. */
+function readSomaxconn(): string {
+  try {
+    return fs.readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
 /** The capacity figures as lines for the terminal. */
 export function formatCapacity(r: CapacityResult): string {
   const lines = [
@@ -226,6 +250,7 @@ export function formatCapacity(r: CapacityResult): string {
     ),
     `  highest sustained rate with p99 ≤ ${r.latencyBoundMs} ms: ${r.maxSustainedRate} messages/s`,
     `  reconnect storm: ${r.storm.dropped} users at once → back in ${r.storm.seconds.toFixed(2)} s (${r.storm.failed} failed, ${r.storm.retries} retries, ${r.storm.incompleteReplays} capped replays), at ${r.storm.duringRate} msg/s`,
+    `    server CPU ${r.storm.serverCpuSeconds.toFixed(1)} s (${((r.storm.serverCpuSeconds * 1e6) / Math.max(1, r.storm.reconnected)).toFixed(0)} µs per reconnect); ${stormKernelNote(r.storm)}`,
     `  check: ${r.verify.checked} users, ${r.verify.missed} missed, ${r.verify.duplicates} duplicates, ${r.verify.filledOverHttp} read over HTTP`,
     `  first limit: ${r.firstLimit}`,
     `  load average ${r.loadAverage[0].toFixed(2)} → ${r.loadAverage[1].toFixed(2)}`,
