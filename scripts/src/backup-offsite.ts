@@ -1,6 +1,6 @@
 // scripts/backup-offsite — encrypted backups of the chat database, Jenkins home and Harbor to an S3-compatible
 // bucket, with retention and the textfile metric (docs/backups.md). The plans are in offsite-plan.ts.
-import { runScript } from './ops/cli';
+import { runScript } from '../lib/cli';
 import { storedBackups, loadSettings, runOffsiteBackup } from './ops/offsite';
 import { openBucket } from './ops/s3-store';
 import { BACKUP_OFFSITE_HELP, formatBackupPlan, objectKey, parseOffsiteBackupArgs, planChatBackup, planHarborBackup, planJenkinsBackup } from './offsite-plan';

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { ScriptError, parseFlags } from './ops/cli';
-import { DEFAULT_STACKS_ROOT, composeCommand, formatCommand, type Command, type ComposeCli, type StackLocation, type StackName } from './ops/compose';
+import { ScriptError, parseCommandLine, parseFlags } from '../lib/cli';
+import { formatCommand, type Command } from '../lib/command';
+import { DEFAULT_STACKS_ROOT, composeCommand, type ComposeCli, type StackLocation, type StackName } from './ops/compose';
 import type { ContainerInfo } from './ops/health';
 
 /** Default folder for backups on the host. */
@@ -98,9 +99,9 @@ export function parseBackupArgs(argv: readonly string[]): BackupOptions | 'help'
 
 /** Parses `scripts/restore`'s command line: one backup file or --latest. Pure. */
 export function parseRestoreArgs(argv: readonly string[]): RestoreOptions | 'help' {
-  const files = argv.filter((arg, i) => !arg.startsWith('-') && !/^--(out|stacks-root|service|db|timeout)$/.test(argv[i - 1] ?? ''));
-  const flags = parseFlags(argv.filter((arg) => !files.includes(arg)), { ...SOURCE_FLAGS, out: 'string', latest: 'boolean', timeout: 'integer', 'dry-run': 'boolean' });
-  if (flags === 'help') return 'help';
+  const line = parseCommandLine(argv, { ...SOURCE_FLAGS, out: 'string', latest: 'boolean', timeout: 'integer', 'dry-run': 'boolean' }, { positionals: true });
+  if (line === 'help') return 'help';
+  const { flags, positionals: files } = line;
   if (files.length > 1) throw new ScriptError(`give one backup file, not ${files.length}`);
   if (files.length === 1 && flags.latest) throw new ScriptError('give a backup file or --latest, not both');
   if (files.length === 0 && !flags.latest) throw new ScriptError('which backup? give a .db.gz file or --latest (see --help)');

@@ -14,7 +14,7 @@
 // The price: it runs as root (mountpoints under /var/lib/docker are root's) and needs the local volume driver.
 import fs from 'node:fs';
 import path from 'node:path';
-import { runScript } from './ops/cli';
+import { runScript } from '../lib/cli';
 import { resolveDatabase } from './ops/app-database';
 import { backupToGzip } from './ops/sqlite-backup';
 import { formatBytes, formatDuration } from './ops/table';

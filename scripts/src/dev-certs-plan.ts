@@ -1,3 +1,6 @@
+import { ScriptError, parseFlags } from '../lib/cli';
+import type { Command } from '../lib/command';
+
 /** Options of `scripts/dev-certs`. */
 export interface DevCertOptions {
   /** Folder to write ca.pem, ca-key.pem, fullchain.pem and privkey.pem into. */
@@ -12,40 +15,24 @@ export interface DevCertOptions {
 
 /** One step of the plan: an openssl command, a file to write, or a temporary file to remove. */
 export type DevCertStep =
-  | { kind: 'openssl'; args: string[] }
+  | { kind: 'openssl'; command: Command }
   | { kind: 'write'; file: string; content: string; mode: number }
   | { kind: 'remove'; file: string };
 
 const HOST = /^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
-/** Thrown for invalid options; the message is one readable line. */
-export class DevCertError extends Error {}
-
 /** Parses the command line (`--out DIR --host NAME… --days N --new-ca`) with defaults from `env`. Pure. */
 export function parseDevCertArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): DevCertOptions | 'help' {
-  const options: DevCertOptions = { outDir: 'nginx/tls', hosts: [], days: 90, newCa: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined) throw new DevCertError(`${arg} needs a value`);
-      return next;
-    };
-    if (arg === '--help' || arg === '-h') return 'help';
-    else if (arg === '--out') options.outDir = value();
-    else if (arg === '--host') options.hosts.push(value());
-    else if (arg === '--days') {
-      const days = Number(value());
-      if (!Number.isInteger(days) || days < 1 || days > 397) throw new DevCertError('--days must be a whole number from 1 to 397');
-      options.days = days;
-    } else if (arg === '--new-ca') options.newCa = true;
-    else throw new DevCertError(`unknown option ${arg} (see --help)`);
-  }
+  const flags = parseFlags(argv, { out: 'string', host: 'list', days: 'integer', 'new-ca': 'boolean' });
+  if (flags === 'help') return 'help';
+  const days = flags.days ?? 90;
+  if (days < 1 || days > 397) throw new ScriptError('--days must be a whole number from 1 to 397');
+  const options: DevCertOptions = { outDir: flags.out ?? 'nginx/tls', hosts: flags.host, days, newCa: flags['new-ca'] };
   if (options.hosts.length === 0) {
     options.hosts = ['CHAT_HOST', 'JENKINS_HOST', 'REGISTRY_HOST'].map((name) => env[name]).filter((v): v is string => !!v);
   }
   options.hosts = [...new Set([...options.hosts, 'localhost'])];
-  for (const host of options.hosts) if (!HOST.test(host)) throw new DevCertError(`"${host}" is not a DNS name`);
+  for (const host of options.hosts) if (!HOST.test(host)) throw new ScriptError(`"${host}" is not a DNS name`);
   return options;
 }
 
@@ -71,23 +58,20 @@ export function serverExtensions(hosts: readonly string[]): string {
 export function planDevCerts(options: DevCertOptions, caExists: boolean, serial: string): DevCertStep[] {
   const file = (name: string) => `${options.outDir}/${name}`;
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const openssl = (...args: string[]): DevCertStep => ({ kind: 'openssl', command: { argv: ['openssl', ...args] } });
   const steps: DevCertStep[] = [];
   if (options.newCa || !caExists) {
-    steps.push({
-      kind: 'openssl',
-      args: ['req', '-x509', ...ec, '-days', '825', '-subj', '/CN=Shagram development CA',
+    steps.push(
+      openssl('req', '-x509', ...ec, '-days', '825', '-subj', '/CN=Shagram development CA',
         '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-        '-keyout', file('ca-key.pem'), '-out', file('ca.pem')],
-    });
+        '-keyout', file('ca-key.pem'), '-out', file('ca.pem')),
+    );
   }
   steps.push(
     { kind: 'write', file: file('server.ext'), content: serverExtensions(options.hosts), mode: 0o644 },
-    { kind: 'openssl', args: ['req', '-new', ...ec, '-subj', `/CN=${options.hosts[0]}`, '-keyout', file('privkey.pem'), '-out', file('server.csr')] },
-    {
-      kind: 'openssl',
-      args: ['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca-key.pem'),
-        '-set_serial', `0x${serial}`, '-days', String(options.days), '-sha256', '-extfile', file('server.ext'), '-out', file('fullchain.pem')],
-    },
+    openssl('req', '-new', ...ec, '-subj', `/CN=${options.hosts[0]}`, '-keyout', file('privkey.pem'), '-out', file('server.csr')),
+    openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca-key.pem'),
+      '-set_serial', `0x${serial}`, '-days', String(options.days), '-sha256', '-extfile', file('server.ext'), '-out', file('fullchain.pem')),
     { kind: 'remove', file: file('server.csr') },
     { kind: 'remove', file: file('server.ext') },
   );

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { $ } from 'zx';
-import { DEV_CERTS_HELP, DevCertError, parseDevCertArgs, planDevCerts } from './dev-certs-plan';
+import { runScript } from '../lib/cli';
+import { executeOrThrow } from '../lib/command';
+import { DEV_CERTS_HELP, parseDevCertArgs, planDevCerts } from './dev-certs-plan';
 
 /** Runs the plan of dev-certs-plan.ts: openssl commands and file writes, private keys mode 0600. */
 async function main(): Promise<void> {
@@ -14,9 +15,8 @@ async function main(): Promise<void> {
   fs.mkdirSync(options.outDir, { recursive: true, mode: 0o755 });
   const caExists = ['ca.pem', 'ca-key.pem'].every((name) => fs.existsSync(path.join(options.outDir, name)));
   const serial = '1' + crypto.randomBytes(15).toString('hex');
-  $.quiet = true;
   for (const step of planDevCerts(options, caExists, serial)) {
-    if (step.kind === 'openssl') await $`openssl ${step.args}`;
+    if (step.kind === 'openssl') await executeOrThrow(step.command);
     else if (step.kind === 'write') fs.writeFileSync(step.file, step.content, { mode: step.mode });
     else fs.rmSync(step.file, { force: true });
   }
@@ -24,9 +24,4 @@ async function main(): Promise<void> {
   console.log(`dev-certs: wrote ${options.outDir}/fullchain.pem and privkey.pem for ${options.hosts.join(', ')} (CA: ${options.outDir}/ca.pem)`);
 }
 
-main().catch((error: unknown) => {
-  const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').pop();
-  const message = error instanceof DevCertError ? error.message : (stderr ?? (error as Error).message);
-  process.stderr.write(`dev-certs: ${message}\n`);
-  process.exit(1);
-});
+runScript('dev-certs', main);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ScriptError, parseFlags } from './ops/cli';
+import { ScriptError, parseFlags } from '../lib/cli';
 
 /** Options of `scripts/migrate-to-postgres`. */
 export interface MigrateOptions {

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { readMigrations } from '../../app/src/db/migration-files';
 import { migratePostgres } from '../../app/src/db/postgres-migrations';
 import { describePostgresUrl, openError } from '../../app/src/db/postgres-store';
-import { ScriptError, runScript } from './ops/cli';
+import { ScriptError, runScript } from '../lib/cli';
 import {
   MIGRATE_HELP,
   parseMigrateArgs,

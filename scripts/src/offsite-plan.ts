@@ -6,8 +6,9 @@
 import path from 'node:path';
 import { HOST_BASE_DIR } from '../../infra-code/plan/stack-spec';
 import { APP_SERVICE, APP_STACK, EDGE_SERVICE, fileStamp } from './backup-plan';
-import { ScriptError, parseFlags } from './ops/cli';
-import { DEFAULT_STACKS_ROOT, composeCommand, formatCommand, type Command, type ComposeCli, type StackLocation } from './ops/compose';
+import { ScriptError, parseCommandLine, parseFlags } from '../lib/cli';
+import { formatCommand, type Command } from '../lib/command';
+import { DEFAULT_STACKS_ROOT, composeCommand, type ComposeCli, type StackLocation } from './ops/compose';
 import type { ContainerInfo } from './ops/health';
 
 /** What an off-host backup covers, in the order a run backs them up. */
@@ -372,15 +373,9 @@ export function parseOffsiteBackupArgs(argv: readonly string[]): OffsiteBackupOp
 
 /** Parses `restore-offsite`'s command line. Pure. */
 export function parseOffsiteRestoreArgs(argv: readonly string[]): OffsiteRestoreOptions | 'help' {
-  const valued = /^--(settings|stacks-root|db|jenkins-home|harbor-data|backup|timeout)$/;
-  const positional = argv.filter((arg, i) => !arg.startsWith('-') && !valued.test(argv[i - 1] ?? ''));
-  const flags = parseFlags(argv.filter((arg, i) => !(positional.includes(arg) && !valued.test(argv[i - 1] ?? ''))), {
-    ...SOURCE_FLAGS,
-    list: 'boolean',
-    backup: 'string',
-    timeout: 'integer',
-  });
-  if (flags === 'help') return 'help';
+  const line = parseCommandLine(argv, { ...SOURCE_FLAGS, list: 'boolean', backup: 'string', timeout: 'integer' }, { positionals: true });
+  if (line === 'help') return 'help';
+  const { flags, positionals: positional } = line;
   if (positional.length > 1) throw new ScriptError(`give one target, not ${positional.length} (${positional.join(' ')})`);
   const name = positional[0];
   if (name !== undefined && !isTarget(name)) throw new ScriptError(`unknown target "${name}" (targets: ${OFFSITE_TARGETS.join(', ')})`);

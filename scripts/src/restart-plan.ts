@@ -1,15 +1,6 @@
-import { ScriptError, parseFlags } from './ops/cli';
-import {
-  DEFAULT_STACKS_ROOT,
-  composeCommand,
-  formatCommand,
-  selectStacks,
-  STACK_ORDER,
-  type Command,
-  type ComposeCli,
-  type StackLocation,
-  type StackName,
-} from './ops/compose';
+import { ScriptError, parseFlags } from '../lib/cli';
+import { formatCommand, type Command } from '../lib/command';
+import { DEFAULT_STACKS_ROOT, composeCommand, selectStacks, STACK_ORDER, type ComposeCli, type StackLocation, type StackName } from './ops/compose';
 
 /** Options of `scripts/restart-stacks`. */
 export interface RestartOptions {

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { runScript } from './ops/cli';
-import { formatCommand, locateStack, presentStacks, type ComposeCli, type StackLocation } from './ops/compose';
-import { detectCompose, execute, folderEntries, lastLine, stackContainers } from './ops/docker';
+import { runScript } from '../lib/cli';
+import { execute, formatCommand, lastLine } from '../lib/command';
+import { locateStack, presentStacks, type ComposeCli, type StackLocation } from './ops/compose';
+import { detectCompose, folderEntries, stackContainers } from './ops/docker';
 import { assessStack, type StackHealth } from './ops/health';
 import { waitForHealth } from './ops/wait';
 import { formatDuration, formatTable } from './ops/table';

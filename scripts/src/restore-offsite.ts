@@ -1,5 +1,5 @@
 // scripts/restore-offsite — list the off-host backups, or restore one target from one of them (docs/backups.md).
-import { runScript } from './ops/cli';
+import { runScript } from '../lib/cli';
 import { executeRestore, findBackup, loadSettings, resolveRestorePlan, restoreStamp, storedBackups } from './ops/offsite';
 import { openBucket } from './ops/s3-store';
 import { formatBytes, formatTable } from './ops/table';

@@ -1,9 +1,9 @@
 // scripts/restore — verify a backup, then swap it in with the app stopped. The file work happens on the host
 // against the volume's mountpoint, for the reasons given at the top of backup.ts.
 import fs from 'node:fs';
-import { ScriptError, runScript } from './ops/cli';
+import { ScriptError, runScript } from '../lib/cli';
+import { executeOrThrow } from '../lib/command';
 import { locateHostStack, resolveDatabase } from './ops/app-database';
-import { executeOrThrow } from './ops/docker';
 import { prepareRestore, swapInDatabase } from './ops/sqlite-backup';
 import { waitForHealth } from './ops/wait';
 import { EDGE_STACK, RESTORE_HELP, backupsNewestFirst, fileStamp, formatRestorePlan, parseRestoreArgs, planRestore } from './backup-plan';
@@ -44,7 +44,7 @@ async function main(): Promise<number> {
         console.log(`restore: ${step.backup} verified: integrity ok, ${f.messages} messages, ${f.users} users, ${f.rooms} rooms`);
       } else if (step.kind === 'exec') {
         console.log(`restore: ${step.what}`);
-        await executeOrThrow(step.command, step.what);
+        await executeOrThrow(step.command, { what: step.what });
         if (step.what.startsWith('stop')) stopped = true;
         if (step.what.startsWith('start')) stopped = false;
       } else if (step.kind === 'swap') {
@@ -62,7 +62,7 @@ async function main(): Promise<number> {
     // A failure between stop and start must not leave the app down.
     if (stopped && stack) {
       const start = steps.find((step) => step.kind === 'exec' && step.what.startsWith('start'));
-      if (start && start.kind === 'exec') await executeOrThrow(start.command, start.what).catch(() => undefined);
+      if (start && start.kind === 'exec') await executeOrThrow(start.command, { what: start.what }).catch(() => undefined);
     }
   }
   console.log(`restore: done${database.stack ? '' : ' (--db: start whatever uses the database yourself)'}`);

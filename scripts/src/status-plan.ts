@@ -1,4 +1,4 @@
-import { parseFlags } from './ops/cli';
+import { parseFlags } from '../lib/cli';
 import { DEFAULT_STACKS_ROOT, selectStacks, STACK_ORDER, type StackName } from './ops/compose';
 import { assessStack, containerVerdict, type ContainerInfo } from './ops/health';
 import { formatBytes, formatTable } from './ops/table';

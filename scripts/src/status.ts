@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { runScript } from './ops/cli';
+import { runScript } from '../lib/cli';
+import { execute } from '../lib/command';
 import { locateStack, presentStacks } from './ops/compose';
-import { detectCompose, execute, folderEntries, stackContainers } from './ops/docker';
+import { detectCompose, folderEntries, stackContainers } from './ops/docker';
 import { STATUS_HELP, formatStatus, parseStatusArgs, volumesOf, type StackSnapshot } from './status-plan';
 
 /** Disk use of a folder in bytes (`du -sb`), or undefined when it cannot be read. */

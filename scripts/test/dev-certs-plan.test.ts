@@ -1,4 +1,5 @@
-import { DevCertError, parseDevCertArgs, planDevCerts, serverExtensions } from '../src/dev-certs-plan';
+import { ScriptError } from '../lib/cli';
+import { parseDevCertArgs, planDevCerts, serverExtensions } from '../src/dev-certs-plan';
 
 describe('dev-certs plan', () => {
   it('parses options and defaults the names from the environment', () => {
@@ -8,7 +9,7 @@ describe('dev-certs plan', () => {
   });
 
   it.each([[['--days', '400']], [['--days', 'x']], [['--host', 'bad name']], [['--out']], [['--what']]])('rejects %j', (argv) => {
-    expect(() => parseDevCertArgs(argv, {})).toThrow(DevCertError);
+    expect(() => parseDevCertArgs(argv, {})).toThrow(ScriptError);
   });
 
   it('writes SANs for every name plus the loopback addresses', () => {
@@ -21,10 +22,10 @@ describe('dev-certs plan', () => {
     const kept = planDevCerts(options, true, 'abc');
     expect(kept.map((step) => step.kind)).toEqual(['write', 'openssl', 'openssl', 'remove', 'remove']);
     const made = planDevCerts(options, false, 'abc');
-    expect(made[0]).toMatchObject({ kind: 'openssl', args: expect.arrayContaining(['-x509', 'o/ca.pem', 'o/ca-key.pem']) });
+    expect(made[0]).toMatchObject({ kind: 'openssl', command: { argv: expect.arrayContaining(['openssl', '-x509', 'o/ca.pem', 'o/ca-key.pem']) } });
     expect(planDevCerts({ ...options, newCa: true }, true, 'abc')).toHaveLength(6);
-    const sign = kept[2] as { args: string[] };
-    expect(sign.args).toEqual(expect.arrayContaining(['-set_serial', '0xabc', '-days', '30', '-CA', 'o/ca.pem', '-out', 'o/fullchain.pem']));
-    expect((kept[1] as { args: string[] }).args).toEqual(expect.arrayContaining(['-subj', '/CN=a.test', '-keyout', 'o/privkey.pem']));
+    const sign = kept[2] as { command: { argv: string[] } };
+    expect(sign.command.argv).toEqual(expect.arrayContaining(['-set_serial', '0xabc', '-days', '30', '-CA', 'o/ca.pem', '-out', 'o/fullchain.pem']));
+    expect((kept[1] as { command: { argv: string[] } }).command.argv).toEqual(expect.arrayContaining(['-subj', '/CN=a.test', '-keyout', 'o/privkey.pem']));
   });
 });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ScriptError } from '../src/ops/cli';
+import { ScriptError } from '../lib/cli';
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_PROGRESS_EVERY,

@@ -19,7 +19,7 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-dry-run-'));
   pathDir = path.join(dir, 'bin');
   fs.mkdirSync(pathDir);
-  // the shim needs bash, dirname and readlink; tsx needs node; zx runs commands with bash
+  // the shim needs bash, dirname and readlink; tsx needs node
   for (const name of ['node', 'bash', 'dirname', 'readlink']) {
     const found = (process.env.PATH ?? '').split(':').map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
     if (!found) throw new Error(`${name} is not on PATH`);

@@ -1,5 +1,5 @@
-import { ScriptError, parseFlags } from '../src/ops/cli';
-import { chooseCompose, formatCommand, locateStack, selectStacks, shellQuote, type ComposeCli } from '../src/ops/compose';
+import { ScriptError } from '../lib/cli';
+import { chooseCompose, locateStack, selectStacks, type ComposeCli } from '../src/ops/compose';
 import { formatRestartPlan, logsCommand, parseRestartArgs, planRestart, type RestartOptions } from '../src/restart-plan';
 
 const PLUGIN: ComposeCli = chooseCompose({ plugin: true, standalone: true });
@@ -108,18 +108,5 @@ describe('planRestart', () => {
       argv: ['docker', 'compose', '-f', 'compose.yaml', 'logs', '--no-color', '--tail', '20', 'app'],
       cwd: `${ROOT}/shagram`,
     });
-  });
-  test('commands are shown shell-quoted', () => {
-    expect(shellQuote("it's here")).toBe(`'it'\\''s here'`);
-    expect(formatCommand({ argv: ['docker', 'compose', '-f', 'my file.yaml', 'ps'], cwd: '/srv/a b' })).toBe("cd '/srv/a b' && docker compose -f 'my file.yaml' ps");
-  });
-});
-
-describe('parseFlags', () => {
-  test('integers, strings and lists', () => {
-    expect(parseFlags(['--n', '3', '--s=x', '--l', 'a, b', '--l', 'c'], { n: 'integer', s: 'string', l: 'list', b: 'boolean' })).toEqual({
-      n: 3, s: 'x', l: ['a', 'b', 'c'], b: false,
-    });
-    expect(() => parseFlags(['--s='], { s: 'string' })).toThrow('--s needs a value');
   });
 });

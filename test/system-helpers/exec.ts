@@ -1,4 +1,9 @@
-import { spawn, type SpawnOptions } from 'node:child_process';
+/**
+ * The system tests' way to run a command: a thin adapter over the scripts' runner (scripts/lib/command.ts) that
+ * collects stdout and stderr, writes `input`, bounds the run (10 minutes unless told) and rejects with more context
+ * than a script's one line (the last few lines of output) unless `allowFailure`.
+ */
+import { execute } from '../../scripts/lib/command';
 
 /** Result of a finished command. */
 export interface RunResult {
@@ -10,6 +15,7 @@ export interface RunResult {
 /** Options for {@link run}. */
 export interface RunOptions {
   cwd?: string;
+  /** The whole environment of the command (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Data written to the command's stdin. */
   input?: string;
@@ -21,37 +27,19 @@ export interface RunOptions {
 
 /**
  * Runs a command without a shell and collects its output.
- * Rejects with one readable line (command, exit code, last stderr line) when it exits non-zero,
- * unless `allowFailure` is set.
+ * Rejects with one readable line (command, exit code, last stderr lines) when it exits non-zero,
+ * unless `allowFailure` is set; rejects always when it cannot start.
  */
-export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    // stdin is a pipe only when there is input: a command that exits at once would make the write fail with EPIPE.
-    const stdin = options.input === undefined ? 'ignore' : 'pipe';
-    const spawnOptions: SpawnOptions = { cwd: options.cwd, env: options.env ?? process.env, stdio: [stdin, 'pipe', 'pipe'] };
-    const child = spawn(command, [...args], spawnOptions);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`${command}: cannot start: ${error.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const exit = code ?? (signal ? 128 : 1);
-      if (exit !== 0 && !options.allowFailure) {
-        const last = stderr.trim().split('\n').slice(-5).join(' | ') || stdout.trim().split('\n').slice(-3).join(' | ');
-        reject(new Error(`${command} ${args.slice(0, 3).join(' ')}… exited ${signal ?? exit}: ${last}`));
-        return;
-      }
-      resolve({ stdout, stderr, code: exit });
-    });
-    if (options.input !== undefined) {
-      child.stdin?.on('error', () => undefined); // the exit code tells what happened
-      child.stdin?.end(options.input);
-    }
-  });
+export async function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const result = await execute(
+    { argv: [command, ...args], cwd: options.cwd, stdin: options.input },
+    { baseEnv: options.env, timeoutMs: options.timeoutMs ?? 600_000 },
+  );
+  if (result.startError !== undefined) throw new Error(`${command}: cannot start: ${result.startError}`);
+  const { stdout, stderr, code } = result;
+  if (code !== 0 && !options.allowFailure) {
+    const last = stderr.trim().split('\n').slice(-5).join(' | ') || stdout.trim().split('\n').slice(-3).join(' | ');
+    throw new Error(`${command} ${args.slice(0, 3).join(' ')}… exited ${result.signal ?? code}: ${last}`);
+  }
+  return { stdout, stderr, code };
 }

@@ -4,8 +4,8 @@
  * Jenkins' `pulumi up` use the deployer key and the state key the bootstrap made — nothing copied by hand.
  * Secrets travel on standard input (`pulumi config set --secret <key>` reads a piped value), never on a command line.
  */
-import type { Command } from './command';
-import { CiError } from './cli';
+import type { Command } from '../../lib/command';
+import { ScriptError } from '../../lib/cli';
 
 /** The bootstrap stack's outputs this step needs (infra-code/bootstrap/program.ts). */
 export interface BootstrapOutputValues {
@@ -23,12 +23,12 @@ export function parseBootstrapOutputs(json: string): BootstrapOutputValues {
   try {
     parsed = JSON.parse(json);
   } catch {
-    throw new CiError('the bootstrap stack\'s outputs are not JSON (did `pulumi up --stack bootstrap` run?)');
+    throw new ScriptError('the bootstrap stack\'s outputs are not JSON (did `pulumi up --stack bootstrap` run?)');
   }
   const o = (parsed ?? {}) as Record<string, unknown>;
   const missing = REQUIRED.filter((k) => typeof o[k] !== 'string' || o[k] === '');
-  if (missing.length > 0) throw new CiError(`the bootstrap stack has no output ${missing.join(', ')}: run \`pulumi up --stack bootstrap\` first (docs/bootstrap.md, step 1)`);
-  if (String(o.stateSecretAccessKey).startsWith('[secret]')) throw new CiError('the bootstrap outputs came without --show-secrets');
+  if (missing.length > 0) throw new ScriptError(`the bootstrap stack has no output ${missing.join(', ')}: run \`pulumi up --stack bootstrap\` first (docs/bootstrap.md, step 1)`);
+  if (String(o.stateSecretAccessKey).startsWith('[secret]')) throw new ScriptError('the bootstrap outputs came without --show-secrets');
   return Object.fromEntries(REQUIRED.map((k) => [k, o[k] as string])) as unknown as BootstrapOutputValues;
 }
 
@@ -44,7 +44,7 @@ export interface BootstrapConfigOptions {
 
 /** Reads the bootstrap stack's outputs, secrets shown (captured, never printed). Pure. */
 export function planReadBootstrap(o: BootstrapConfigOptions): Command {
-  return { command: 'pulumi', args: ['stack', 'output', '--stack', 'bootstrap', '--json', '--show-secrets', '--non-interactive'], env: { PULUMI_BACKEND_URL: o.bootstrapBackend }, cwd: o.cwd };
+  return { argv: ['pulumi', 'stack', 'output', '--stack', 'bootstrap', '--json', '--show-secrets', '--non-interactive'], env: { PULUMI_BACKEND_URL: o.bootstrapBackend }, cwd: o.cwd };
 }
 
 /**
@@ -52,14 +52,14 @@ export function planReadBootstrap(o: BootstrapConfigOptions): Command {
  * backend URL, the deployer key and the CI's state key in its configuration. Pure.
  */
 export function planConfigureStack(values: BootstrapOutputValues, o: BootstrapConfigOptions): Command[] {
-  if (!/^[A-Za-z0-9_.-]+$/.test(o.stack)) throw new CiError(`"${o.stack}" is not a stack name`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(o.stack)) throw new ScriptError(`"${o.stack}" is not a stack name`);
   const env = { PULUMI_BACKEND_URL: values.stateBackendUrl, AWS_ACCESS_KEY_ID: values.stateAccessKeyId, AWS_SECRET_ACCESS_KEY: values.stateSecretAccessKey };
   const set = (key: string, value: string, secret: boolean): Command =>
     secret
-      ? { command: 'pulumi', args: ['config', 'set', '--stack', o.stack, '--secret', key, '--non-interactive'], env, stdin: value, cwd: o.cwd }
-      : { command: 'pulumi', args: ['config', 'set', '--stack', o.stack, key, value, '--non-interactive'], env, cwd: o.cwd };
+      ? { argv: ['pulumi', 'config', 'set', '--stack', o.stack, '--secret', key, '--non-interactive'], env, stdin: value, cwd: o.cwd }
+      : { argv: ['pulumi', 'config', 'set', '--stack', o.stack, key, value, '--non-interactive'], env, cwd: o.cwd };
   return [
-    { command: 'pulumi', args: ['stack', 'select', o.stack, '--create', '--secrets-provider', 'passphrase', '--non-interactive'], env, cwd: o.cwd },
+    { argv: ['pulumi', 'stack', 'select', o.stack, '--create', '--secrets-provider', 'passphrase', '--non-interactive'], env, cwd: o.cwd },
     set('shagram:pulumiBackendUrl', values.stateBackendUrl, false),
     set('yandex:serviceAccountKeyFile', values.deployerKeyJson, true),
     set('shagram:ciAwsAccessKeyId', values.stateAccessKeyId, false),

@@ -1,5 +1,5 @@
-import { option, parseFlags, runMain } from './cli';
-import { runAll } from './command';
+import { option, parseFlags, runScript } from '../../lib/cli';
+import { runAll } from '../../lib/command';
 import { imageRef } from './image';
 import { planBuild } from './image-plan';
 
@@ -8,11 +8,11 @@ Builds app/Dockerfile (context: the repository root) as <registry>/shagram/shagr
   --registry  default: $REGISTRY_HOST     --revision  default: $GIT_COMMIT (OCI revision label)
   --repo      default: the current folder`;
 
-runMain('build-image', async () => {
-  const flags = parseFlags(process.argv.slice(2), ['tag', 'registry', 'revision', 'repo']);
-  if (flags.help) return void console.log(HELP);
-  const tag = option(flags, 'tag');
-  const ref = imageRef(option(flags, 'registry', process.env.REGISTRY_HOST), tag);
-  await runAll(planBuild({ ref, repoRoot: option(flags, 'repo', process.cwd()), revision: option(flags, 'revision', process.env.GIT_COMMIT ?? tag) }));
+runScript('build-image', async () => {
+  const flags = parseFlags(process.argv.slice(2), { tag: 'string', registry: 'string', revision: 'string', repo: 'string' });
+  if (flags === 'help') return void console.log(HELP);
+  const tag = option(flags.tag, 'tag');
+  const ref = imageRef(option(flags.registry, 'registry', process.env.REGISTRY_HOST), tag);
+  await runAll(planBuild({ ref, repoRoot: option(flags.repo, 'repo', process.cwd()), revision: option(flags.revision, 'revision', process.env.GIT_COMMIT ?? tag) }));
   console.log(ref);
 });

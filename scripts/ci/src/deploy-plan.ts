@@ -1,6 +1,6 @@
 import { STACKS } from '../../../infra-code/plan/stack-spec';
-import type { Command } from './command';
-import { CiError } from './cli';
+import type { Command } from '../../lib/command';
+import { ScriptError } from '../../lib/cli';
 import { tagOf } from './image';
 
 /** What a deploy (or a rollback) of one Pulumi stack needs. */
@@ -24,7 +24,7 @@ export const SELF_STACK = 'jenkins';
  * top-level `shagram:infra:ComposeStack` component with four children). Pure.
  */
 export function composeStackUrns(pulumiStack: string, name: string): string[] {
-  if (!STACKS.some((s) => s.name === name)) throw new CiError(`unknown compose stack "${name}"`);
+  if (!STACKS.some((s) => s.name === name)) throw new ScriptError(`unknown compose stack "${name}"`);
   const parent = 'shagram:infra:ComposeStack';
   return [
     ['command:remote:Command', 'lifecycle'],
@@ -44,12 +44,11 @@ export function composeStackUrns(pulumiStack: string, name: string): string[] {
  * (docs/jenkins-harbor.md). Pure.
  */
 export function planPulumiUp(options: DeployOptions): Command {
-  if (!/^[a-z0-9][a-z0-9._-]{0,127}$/.test(options.tag)) throw new CiError(`"${options.tag}" is not a valid image tag`);
-  if (!/^[A-Za-z0-9_.\-/]+$/.test(options.stack)) throw new CiError(`"${options.stack}" is not a stack name`);
+  if (!/^[a-z0-9][a-z0-9._-]{0,127}$/.test(options.tag)) throw new ScriptError(`"${options.tag}" is not a valid image tag`);
+  if (!/^[A-Za-z0-9_.\-/]+$/.test(options.stack)) throw new ScriptError(`"${options.stack}" is not a stack name`);
   return {
-    command: 'pulumi',
-    args: [
-      'up', '--yes', '--non-interactive', '--skip-preview', '--stack', options.stack, '--config', 'shagram:pushImage=false',
+    argv: [
+      'pulumi', 'up', '--yes', '--non-interactive', '--skip-preview', '--stack', options.stack, '--config', 'shagram:pushImage=false',
       ...composeStackUrns(options.stack, SELF_STACK).flatMap((urn) => ['--exclude', urn]),
     ],
     env: { SHAGRAM_IMAGE_TAG: options.tag },
@@ -59,7 +58,7 @@ export function planPulumiUp(options: DeployOptions): Command {
 
 /** Reads the deployed image of a stack (its `appImage` output), to know what a rollback returns to. Pure. */
 export function planReadDeployedImage(stack: string, cwd: string): Command {
-  return { command: 'pulumi', args: ['stack', 'output', 'appImage', '--stack', stack, '--non-interactive'], cwd };
+  return { argv: ['pulumi', 'stack', 'output', 'appImage', '--stack', stack, '--non-interactive'], cwd };
 }
 
 /** The tag deployed before, from `pulumi stack output appImage`'s text; undefined when none. Pure. */

@@ -1,5 +1,5 @@
-import type { Command } from './command';
-import { CiError } from './cli';
+import type { Command } from '../../lib/command';
+import { ScriptError } from '../../lib/cli';
 
 /** What the image stages need. */
 export interface ImageOptions {
@@ -15,8 +15,7 @@ export interface ImageOptions {
 export function planBuild(options: ImageOptions): Command[] {
   return [
     {
-      command: 'docker',
-      args: ['build', '--file', 'app/Dockerfile', '--tag', options.ref, '--label', `org.opencontainers.image.revision=${options.revision}`, '.'],
+      argv: ['docker', 'build', '--file', 'app/Dockerfile', '--tag', options.ref, '--label', `org.opencontainers.image.revision=${options.revision}`, '.'],
       cwd: options.repoRoot,
     },
   ];
@@ -24,11 +23,11 @@ export function planBuild(options: ImageOptions): Command[] {
 
 /** Log in to Harbor with the robot account (password on stdin, never argv), push, log out. Pure. */
 export function planPush(ref: string, user: string, password: string): Command[] {
-  if (!user || !password) throw new CiError('HARBOR_USER and HARBOR_PASSWORD must be set (the harbor-robot credential)');
+  if (!user || !password) throw new ScriptError('HARBOR_USER and HARBOR_PASSWORD must be set (the harbor-robot credential)');
   const registry = ref.split('/')[0] as string;
   return [
-    { command: 'docker', args: ['login', registry, '--username', user, '--password-stdin'], stdin: password },
-    { command: 'docker', args: ['push', ref] },
-    { command: 'docker', args: ['logout', registry] },
+    { argv: ['docker', 'login', registry, '--username', user, '--password-stdin'], stdin: password },
+    { argv: ['docker', 'push', ref] },
+    { argv: ['docker', 'logout', registry] },
   ];
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { CiError, option, parseFlags, runMain } from './cli';
+import { ScriptError, option, parseFlags, runScript } from '../../lib/cli';
 import { imageRef, imageTag } from './image';
 
 const HELP = `Usage: scripts/ci/image-tag [--sha <commit>] [--ref [--registry <host>]]
@@ -15,15 +15,15 @@ export function currentSha(flag: string | undefined, env: NodeJS.ProcessEnv = pr
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    throw new CiError('no --sha, no GIT_COMMIT and `git rev-parse HEAD` failed');
+    throw new ScriptError('no --sha, no GIT_COMMIT and `git rev-parse HEAD` failed');
   }
 }
 
 if (require.main === module) {
-  runMain('image-tag', async () => {
-    const flags = parseFlags(process.argv.slice(2), ['sha', 'registry'], ['help', 'ref']);
-    if (flags.help) return void console.log(HELP);
-    const tag = imageTag(currentSha(typeof flags.sha === 'string' ? flags.sha : undefined));
-    console.log(flags.ref ? imageRef(option(flags, 'registry', process.env.REGISTRY_HOST), tag) : tag);
+  runScript('image-tag', async () => {
+    const flags = parseFlags(process.argv.slice(2), { sha: 'string', registry: 'string', ref: 'boolean' });
+    if (flags === 'help') return void console.log(HELP);
+    const tag = imageTag(currentSha(flags.sha));
+    console.log(flags.ref ? imageRef(option(flags.registry, 'registry', process.env.REGISTRY_HOST), tag) : tag);
   });
 }

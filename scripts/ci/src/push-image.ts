@@ -1,5 +1,5 @@
-import { option, parseFlags, runMain } from './cli';
-import { runAll } from './command';
+import { option, parseFlags, runScript } from '../../lib/cli';
+import { runAll } from '../../lib/command';
 import { imageRef } from './image';
 import { planPush } from './image-plan';
 
@@ -8,10 +8,10 @@ Pushes <registry>/shagram/shagram:<tag> to Harbor as the robot account in $HARBO
 (the harbor-robot credential; the password goes to docker login on stdin).
   --registry  default: $REGISTRY_HOST`;
 
-runMain('push-image', async () => {
-  const flags = parseFlags(process.argv.slice(2), ['tag', 'registry']);
-  if (flags.help) return void console.log(HELP);
-  const ref = imageRef(option(flags, 'registry', process.env.REGISTRY_HOST), option(flags, 'tag'));
+runScript('push-image', async () => {
+  const flags = parseFlags(process.argv.slice(2), { tag: 'string', registry: 'string' });
+  if (flags === 'help') return void console.log(HELP);
+  const ref = imageRef(option(flags.registry, 'registry', process.env.REGISTRY_HOST), option(flags.tag, 'tag'));
   await runAll(planPush(ref, process.env.HARBOR_USER ?? '', process.env.HARBOR_PASSWORD ?? ''));
   console.log(ref);
 });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { CiError } from './cli';
+import { ScriptError } from '../../lib/cli';
 
 /** Where the smoke test talks to, derived from the chat's public URL. */
 export interface SmokeTargets {
@@ -19,9 +19,9 @@ export function smokeTargets(baseUrl: string, origin?: string): SmokeTargets {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new CiError(`"${baseUrl}" is not a URL`);
+    throw new ScriptError(`"${baseUrl}" is not a URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CiError(`"${baseUrl}" must be an http(s) URL`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ScriptError(`"${baseUrl}" must be an http(s) URL`);
   const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   const wsBase = base.replace(/^http/, 'ws');
   return {

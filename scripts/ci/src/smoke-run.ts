@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { CiError } from './cli';
+import { ScriptError } from '../../lib/cli';
 import { expectedLine, smokeIdentity, smokeTargets, type SmokeIdentity } from './smoke-plan';
 
 /** Settings of one smoke run. */
@@ -34,7 +34,7 @@ async function waitHealthy(url: string, attempts: number, intervalMs: number, ti
     }
     if (attempt < attempts) await delay(intervalMs);
   }
-  throw new CiError(`GET ${url} did not answer 200 {"status":"ok"} after ${attempts} attempts (last: ${last})`);
+  throw new ScriptError(`GET ${url} did not answer 200 {"status":"ok"} after ${attempts} attempts (last: ${last})`);
 }
 
 /** Registers the throwaway user; returns its access token. */
@@ -47,7 +47,7 @@ async function register(url: string, identity: SmokeIdentity, timeoutMs: number)
   });
   const body = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string };
   if (res.status !== 201 || typeof body.access_token !== 'string') {
-    throw new CiError(`POST ${url} answered ${res.status}${body.error ? ` (${body.error})` : ''}, expected 201 with an access token`);
+    throw new ScriptError(`POST ${url} answered ${res.status}${body.error ? ` (${body.error})` : ''}, expected 201 with an access token`);
   }
   return body.access_token;
 }
@@ -62,7 +62,7 @@ async function ensureRoom(url: string, room: string, token: string, timeoutMs: n
   });
   if (res.status === 201 || res.status === 409) return;
   const body = (await res.json().catch(() => ({}))) as { error?: string };
-  throw new CiError(`POST ${url} {"name":"${room}"} answered ${res.status}${body.error ? ` (${body.error})` : ''}, expected 201 or 409`);
+  throw new ScriptError(`POST ${url} {"name":"${room}"} answered ${res.status}${body.error ? ` (${body.error})` : ''}, expected 201 or 409`);
 }
 
 /** Connects, sends {"text"}, resolves when the server echoes `user: text` back to us. */
@@ -70,7 +70,7 @@ function roundTrip(wsUrl: string, origin: string, identity: SmokeIdentity, timeo
   const shown = wsUrl.replace(/token=[^&]*/, 'token=…');
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(wsUrl, { headers: { Origin: origin }, handshakeTimeout: timeoutMs });
-    const timer = setTimeout(() => finish(new CiError(`no echo of our message on ${shown} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => finish(new ScriptError(`no echo of our message on ${shown} within ${timeoutMs} ms`)), timeoutMs);
     const finish = (error?: Error) => {
       clearTimeout(timer);
       socket.removeAllListeners();
@@ -79,9 +79,9 @@ function roundTrip(wsUrl: string, origin: string, identity: SmokeIdentity, timeo
       if (error) reject(error);
       else resolve();
     };
-    socket.on('unexpected-response', (_req, res) => finish(new CiError(`WebSocket upgrade to ${shown} refused with HTTP ${res.statusCode}`)));
-    socket.on('error', (error) => finish(new CiError(`WebSocket ${shown}: ${error.message}`)));
-    socket.on('close', (code) => finish(new CiError(`WebSocket ${shown} closed (${code}) before the echo`)));
+    socket.on('unexpected-response', (_req, res) => finish(new ScriptError(`WebSocket upgrade to ${shown} refused with HTTP ${res.statusCode}`)));
+    socket.on('error', (error) => finish(new ScriptError(`WebSocket ${shown}: ${error.message}`)));
+    socket.on('close', (code) => finish(new ScriptError(`WebSocket ${shown} closed (${code}) before the echo`)));
     socket.on('open', () => socket.send(JSON.stringify({ text: identity.text })));
     socket.on('message', (data, isBinary) => {
       if (!isBinary && data.toString() === expectedLine(identity)) finish();

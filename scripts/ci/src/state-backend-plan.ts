@@ -13,7 +13,7 @@
  * `endpoint` (a scheme-less endpoint means https unless `disableSSL=true`), `s3ForcePathStyle` / `use_path_style`;
  * with an endpoint (a store other than AWS) request checksums are sent only when required.
  */
-import { CiError } from './cli';
+import { ScriptError } from '../../lib/cli';
 
 /** How to reach the bucket. */
 export interface S3BackendTarget {
@@ -30,17 +30,17 @@ const truthy = (value: string | null): boolean => value !== null && /^(1|true)$/
 
 /** Parses a Pulumi backend URL; refuses anything but `s3://` with a reason CI can act on. Pure. */
 export function parseS3BackendUrl(url: string): S3BackendTarget {
-  if (!url) throw new CiError('PULUMI_BACKEND_URL is not set: CI keeps the state in an S3 bucket (docs/bootstrap.md, step 2)');
-  if (url.startsWith('file://')) throw new CiError(`PULUMI_BACKEND_URL is ${url}: a folder on one machine; CI needs the shared S3 bucket (docs/bootstrap.md, step 2)`);
-  if (!url.startsWith('s3://')) throw new CiError(`PULUMI_BACKEND_URL "${url}" is not an s3:// URL`);
+  if (!url) throw new ScriptError('PULUMI_BACKEND_URL is not set: CI keeps the state in an S3 bucket (docs/bootstrap.md, step 2)');
+  if (url.startsWith('file://')) throw new ScriptError(`PULUMI_BACKEND_URL is ${url}: a folder on one machine; CI needs the shared S3 bucket (docs/bootstrap.md, step 2)`);
+  if (!url.startsWith('s3://')) throw new ScriptError(`PULUMI_BACKEND_URL "${url}" is not an s3:// URL`);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new CiError(`PULUMI_BACKEND_URL "${url}" is not a valid URL`);
+    throw new ScriptError(`PULUMI_BACKEND_URL "${url}" is not a valid URL`);
   }
   const bucket = parsed.hostname;
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new CiError(`PULUMI_BACKEND_URL: "${bucket}" is not a bucket name`);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ScriptError(`PULUMI_BACKEND_URL: "${bucket}" is not a bucket name`);
   const q = parsed.searchParams;
   const rawEndpoint = q.get('endpoint') ?? undefined;
   const insecure = truthy(q.get('disableSSL')) || truthy(q.get('disable_https'));

@@ -1,4 +1,4 @@
-import { option, parseFlags, runMain, CiError } from './cli';
+import { ScriptError, option, parseFlags, runScript } from '../../lib/cli';
 import { PULUMI_PROJECT } from './deploy-plan';
 import { checkStateBackend } from './state-check-run';
 
@@ -9,10 +9,10 @@ lock, and the key may write. Prints what it found; exits 1 naming each problem.
   --stack        default: prod
   --allow-empty  a stack without state is fine (before the first deploy)`;
 
-runMain('state-check', async () => {
-  const flags = parseFlags(process.argv.slice(2), ['stack'], ['help', 'allow-empty']);
-  if (flags.help) return void console.log(HELP);
-  const stack = option(flags, 'stack', 'prod');
+runScript('state-check', async () => {
+  const flags = parseFlags(process.argv.slice(2), { stack: 'string', 'allow-empty': 'boolean' });
+  if (flags === 'help') return void console.log(HELP);
+  const stack = option(flags.stack, 'stack', 'prod');
   const { target, facts, problems } = await checkStateBackend(process.env.PULUMI_BACKEND_URL ?? '', PULUMI_PROJECT, stack, { requireState: !flags['allow-empty'] });
   const where = `s3://${target.bucket}${target.prefix ? `/${target.prefix}` : ''}${target.endpoint ? ` at ${target.endpoint}` : ''}`;
   if (facts.bucketReachable) {
@@ -20,7 +20,7 @@ runMain('state-check', async () => {
   }
   if (problems.length > 0) {
     for (const problem of problems) process.stderr.write(`state-check: ${problem}\n`);
-    throw new CiError(`${problems.length} problem(s) with the state backend; pulumi up would fail (see above)`);
+    throw new ScriptError(`${problems.length} problem(s) with the state backend; pulumi up would fail (see above)`);
   }
   console.log(`state-check: ok, pulumi up can take the lock of ${PULUMI_PROJECT}/${stack}`);
 });

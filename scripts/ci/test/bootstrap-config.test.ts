@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe as describeCommand } from '../src/command';
+import { formatCommand } from '../../lib/command';
 import { parseBootstrapOutputs, planConfigureStack, planReadBootstrap } from '../src/bootstrap-config-plan';
 
 const OUTPUTS = {
@@ -24,8 +24,7 @@ const opts = { stack: 'prod', bootstrapBackend: 'file:///home/op/.shagram-bootst
 describe('bootstrap-config plan', () => {
   test('reads the bootstrap outputs from its own (local) backend, secrets shown', () => {
     expect(planReadBootstrap(opts)).toEqual({
-      command: 'pulumi',
-      args: ['stack', 'output', '--stack', 'bootstrap', '--json', '--show-secrets', '--non-interactive'],
+      argv: ['pulumi', 'stack', 'output', '--stack', 'bootstrap', '--json', '--show-secrets', '--non-interactive'],
       env: { PULUMI_BACKEND_URL: 'file:///home/op/.shagram-bootstrap' },
       cwd: '/repo',
     });
@@ -33,7 +32,7 @@ describe('bootstrap-config plan', () => {
 
   test('selects or creates the stack in the bucket, then sets four keys; secrets only on stdin, printed lines hide them', () => {
     const steps = planConfigureStack(parseBootstrapOutputs(JSON.stringify(OUTPUTS)), opts);
-    expect(steps.map((s) => [s.args.join(' '), s.stdin === undefined ? '' : 'stdin'])).toEqual([
+    expect(steps.map((s) => [s.argv.slice(1).join(' '), s.stdin === undefined ? '' : 'stdin'])).toEqual([
       ['stack select prod --create --secrets-provider passphrase --non-interactive', ''],
       [`config set --stack prod shagram:pulumiBackendUrl ${OUTPUTS.stateBackendUrl} --non-interactive`, ''],
       ['config set --stack prod --secret yandex:serviceAccountKeyFile --non-interactive', 'stdin'],
@@ -42,9 +41,9 @@ describe('bootstrap-config plan', () => {
     ]);
     for (const s of steps) {
       expect(s.env).toEqual({ PULUMI_BACKEND_URL: OUTPUTS.stateBackendUrl, AWS_ACCESS_KEY_ID: 'YCAJEaccess', AWS_SECRET_ACCESS_KEY: OUTPUTS.stateSecretAccessKey });
-      expect(s.args.join(' ')).not.toContain(OUTPUTS.stateSecretAccessKey);
-      expect(describeCommand(s)).not.toContain(OUTPUTS.stateSecretAccessKey);
-      expect(describeCommand(s)).toContain('AWS_SECRET_ACCESS_KEY=*** ');
+      expect(s.argv.join(' ')).not.toContain(OUTPUTS.stateSecretAccessKey);
+      expect(formatCommand(s)).not.toContain(OUTPUTS.stateSecretAccessKey);
+      expect(formatCommand(s)).toContain('AWS_SECRET_ACCESS_KEY=*** ');
     }
     expect(steps[2]?.stdin).toBe(OUTPUTS.deployerKeyJson);
   });

@@ -20,7 +20,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ScriptError } from './cli';
+import { ScriptError } from '../../lib/cli';
 
 export const MAGIC = Buffer.from('SHGBAKUP', 'ascii');
 export const FORMAT_VERSION = 1;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { HOST_STACKS_DIR, STACK_NAMES, STACKS, type StackName } from '../../../infra-code/plan/stack-spec';
-import { ScriptError } from './cli';
+import { ScriptError } from '../../lib/cli';
+import type { Command } from '../../lib/command';
 
 /** The stacks on the host, in dependency order (the stack table, infra-code/plan/stack-spec.ts): restart and deploy follow it. */
 export const STACK_ORDER = STACK_NAMES;
@@ -19,12 +20,6 @@ export interface ComposeCli {
   argv: string[];
   /** Why this one was chosen (printed once). */
   reason: string;
-}
-
-/** A command as data: argv run without a shell in `cwd`. */
-export interface Command {
-  argv: string[];
-  cwd: string;
 }
 
 /** A stack's folder and compose file on the host. */
@@ -86,14 +81,4 @@ export function locateStack(stacksRoot: string, stack: StackName, entries: reado
 /** A Compose command for one stack: `<compose> -f <file> <args…>` run in the stack folder. Pure. */
 export function composeCommand(cli: ComposeCli, location: StackLocation, args: readonly string[]): Command {
   return { argv: [...cli.argv, '-f', location.file, ...args], cwd: location.dir };
-}
-
-/** Quotes an argument for display when the shell would split or expand it. Pure. */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The command as an operator would type it: `cd <dir> && <argv…>`. Pure. */
-export function formatCommand(command: Command): string {
-  return `cd ${shellQuote(command.cwd)} && ${command.argv.map(shellQuote).join(' ')}`;
 }

@@ -1,40 +1,7 @@
 import fs from 'node:fs';
-import { $ } from 'zx';
-import { ScriptError } from './cli';
-import { chooseCompose, composeCommand, formatCommand, type Command, type ComposeCli, type StackLocation } from './compose';
+import { execute, executeOrThrow } from '../../lib/command';
+import { chooseCompose, composeCommand, type ComposeCli, type StackLocation } from './compose';
 import { toContainerInfo, type ContainerInfo } from './health';
-
-/** Output of a finished command. */
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a planned command without a shell (zx quotes every argument), collecting its output; never throws on exit codes. */
-export async function execute(command: Command, input?: string): Promise<CommandResult> {
-  const [bin, ...args] = command.argv;
-  try {
-    const output = await $({ cwd: command.cwd, quiet: true, nothrow: true, input: input ?? '' })`${bin} ${args}`;
-    return { code: output.exitCode ?? 1, stdout: output.stdout, stderr: output.stderr };
-  } catch (error) {
-    return { code: 127, stdout: '', stderr: `cannot run ${bin}: ${(error as Error).message}` };
-  }
-}
-
-/** Runs a command and throws one readable line (the command and its last stderr line) when it fails. */
-export async function executeOrThrow(command: Command, what: string): Promise<CommandResult> {
-  const result = await execute(command);
-  if (result.code !== 0) throw new ScriptError(`${what}: \`${formatCommand(command)}\` exited ${result.code}: ${lastLine(result)}`);
-  return result;
-}
-
-/** The last non-empty line of stderr (or stdout), for one-line error messages. */
-export function lastLine(result: CommandResult): string {
-  const lines = `${result.stderr}\n${result.stdout}`.split('\n').map((line) => line.trim()).filter(Boolean);
-  const stderrLines = result.stderr.split('\n').map((line) => line.trim()).filter(Boolean);
-  return stderrLines.pop() ?? lines.pop() ?? '(no output)';
-}
 
 /** What a dry run plans with when neither Compose CLI answers (a machine without Docker): stated as an assumption. */
 export const ASSUMED_COMPOSE: ComposeCli = {
@@ -66,13 +33,13 @@ export function folderEntries(dir: string): string[] | undefined {
 /** `docker inspect` of the given containers (none → empty list). */
 export async function inspectContainers(ids: readonly string[], cwd = process.cwd()): Promise<ContainerInfo[]> {
   if (ids.length === 0) return [];
-  const result = await executeOrThrow({ argv: ['docker', 'inspect', ...ids], cwd }, 'docker inspect');
+  const result = await executeOrThrow({ argv: ['docker', 'inspect', ...ids], cwd }, { what: 'docker inspect' });
   return (JSON.parse(result.stdout) as Record<string, unknown>[]).map(toContainerInfo);
 }
 
 /** Every container of a stack (running or not), inspected. */
 export async function stackContainers(cli: ComposeCli, location: StackLocation): Promise<ContainerInfo[]> {
-  const ps = await executeOrThrow(composeCommand(cli, location, ['ps', '-a', '-q']), `${location.stack}: listing containers`);
+  const ps = await executeOrThrow(composeCommand(cli, location, ['ps', '-a', '-q']), { what: `${location.stack}: listing containers` });
   const ids = ps.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
   return inspectContainers(ids, location.dir);
 }

@@ -38,9 +38,9 @@ import {
 import { APP_SERVICE, EDGE_STACK, fileStamp } from '../backup-plan';
 import { locateHostStack, resolveDatabase } from './app-database';
 import { FORMAT_NAME, decryptFile, encryptToFile, type WrittenObject } from './backup-crypto';
-import { ScriptError } from './cli';
-import type { Command } from './compose';
-import { detectCompose, execute, executeOrThrow, lastLine, stackContainers } from './docker';
+import { ScriptError } from '../../lib/cli';
+import { execute, executeOrThrow, lastLine, type Command } from '../../lib/command';
+import { detectCompose, stackContainers } from './docker';
 import { deleteObject, downloadFile, listObjects, openBucket, uploadFile, type Bucket } from './s3-store';
 import { snapshotDatabase, swapInDatabase, verifyShagramDatabase, type DatabaseFacts } from './sqlite-backup';
 import { formatBytes, formatDuration } from './table';
@@ -128,7 +128,7 @@ export async function packAndEncrypt(command: Command, file: string, key: Buffer
     fs.rmSync(file, { force: true });
     // GNU tar ends with a summary ("Error is not recoverable", "Exiting with failure status…"): name the cause instead.
     const cause = stderr.split('\n').map((l) => l.trim()).find((l) => l !== '' && !/Error is not recoverable|Exiting with failure status/.test(l));
-    throw new ScriptError(`${bin} exited ${code}: ${cause ?? lastLine({ code, stdout: '', stderr })}`);
+    throw new ScriptError(`${bin} exited ${code}: ${cause ?? lastLine({ stdout: '', stderr })}`);
   }
   return written;
 }
@@ -189,7 +189,7 @@ export async function backupTarget(target: OffsiteTarget, sources: TargetSources
       for (const step of plan.steps) {
         if (step.kind === 'exec') {
           rt.log(`${target}: ${step.what}`);
-          await executeOrThrow(step.command, step.what);
+          await executeOrThrow(step.command, { what: step.what });
         } else if (step.kind === 'sqlite') {
           const facts: DatabaseFacts = await snapshotDatabase(step.source, path.join(run, CHAT_FILE));
           rt.log(`${target}: snapshot of ${step.source}: integrity ok, ${facts.messages} messages, ${facts.users} users, ${facts.rooms} rooms`);
@@ -365,7 +365,7 @@ export async function executeRestore(plan: TargetRestorePlan, bucket: Bucket, ae
           break;
         case 'exec':
           rt.log(`${plan.target}: ${step.what}`);
-          await executeOrThrow(step.command, step.what);
+          await executeOrThrow(step.command, { what: step.what });
           if (step.stops) stopped = true;
           if (step.starts) stopped = false;
           break;

@@ -19,7 +19,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { ScriptError } from './cli';
+import { ScriptError } from '../../lib/cli';
 
 /** What the client needs. */
 export interface BucketSettings {

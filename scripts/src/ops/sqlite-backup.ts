@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
-import { ScriptError } from './cli';
+import { ScriptError } from '../../lib/cli';
 
 /** Tables and columns a Shagram database must have (app/migrations/001_initial.sql). */
 export const SHAGRAM_SCHEMA: Readonly<Record<string, readonly string[]>> = {
