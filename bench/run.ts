@@ -13,12 +13,12 @@ import { helpText, OptionsError, parseBenchArgs, type BenchOptions, type TargetN
 import type { BenchReport, TargetResults } from './lib/results';
 import { renderChart } from './lib/svg';
 import { buildRows, formatChecks, formatTable } from './lib/table';
-import { TargetSkipped, workloadsFor } from './lib/replicas';
+import { REPLICA_TARGET, TargetSkipped, workloadsFor } from './lib/replicas';
 import { skipReason, startTarget } from './lib/targets';
 import { runFanout } from './workloads/fanout';
 import { runHistory } from './workloads/history';
 import { runScale } from './workloads/scale';
-import { formatCapacity, runCapacity } from './workloads/capacity';
+import { compareCapacity, formatCapacity, runCapacity } from './workloads/capacity';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -146,8 +146,12 @@ async function main(): Promise<void> {
   const report = await runBench(options);
   const files = writeReport(report, options.out);
   process.stdout.write(`\n${formatTable(buildRows(report.results), options.targets)}\n\nTargets (Shagram):\n${formatChecks(report.checks)}\n\n`);
-  const capacity = report.results.shagram?.capacity;
-  if (capacity) process.stdout.write(`${formatCapacity(capacity)}\n\n`);
+  for (const name of options.targets) {
+    const capacity = report.results[name]?.capacity;
+    if (capacity) process.stdout.write(`${formatCapacity(capacity, name)}\n\n`);
+  }
+  const [one, many] = [report.results.shagram?.capacity, report.results[REPLICA_TARGET]?.capacity];
+  if (one && many) process.stdout.write(`${compareCapacity(one, many, ['shagram', REPLICA_TARGET])}\n\n`);
   process.stdout.write(`Wrote ${files.slice(0, 2).map((f) => path.relative(process.cwd(), f)).join(' and ')} (also latest.json, latest.svg)\n`);
   const failures = Object.entries(report.results).flatMap(([name, r]) => (r?.errors ?? []).map((e) => `${name} ${e}`));
   if (failures.length > 0) {

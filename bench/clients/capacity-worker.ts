@@ -3,10 +3,13 @@
  * JSON-mode WebSocket from its own loopback source address that joined with `since` and tracks every message id it
  * gets. On command it sends at a given rate from its senders (latency = receive time − send time, carried in the
  * text), churns presence (users leave and come back with `since`), drops a share of its users at once and
- * reconnects them (the reconnect storm), and finally checks that no user missed a message of its room.
+ * reconnects them (the reconnect storm), and finally checks that no user missed a message of its room. On a
+ * multi-replica target each user connects to its own replica (a room's members alternate over them, see
+ * capacity-plan.ts); a message's text names its sender's replica, so deliveries across replicas are counted.
  */
 import WebSocket from 'ws';
-import { BENCH_ORIGIN, shagramWsUrl } from '../lib/client-spec';
+import { memberReplica } from '../lib/capacity-plan';
+import { BENCH_ORIGIN, replicaPort, shagramWsUrl } from '../lib/client-spec';
 import { createHistogram, record, toData } from '../lib/histogram';
 import { toParent, workerConfig, type CapacityWorkerConfig, type ToWorker } from '../lib/ipc';
 import { connectMany } from './chat-client';
@@ -22,6 +25,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface User {
   index: number;
   room: string;
+  /** The replica (index into the target's ports) this user connects to. */
+  replica: number;
   sender: boolean;
   token: string;
   ws?: WebSocket;
@@ -36,27 +41,33 @@ async function main(): Promise<void> {
   const config = workerConfig<CapacityWorkerConfig>();
   if (config.spec.kind !== 'shagram') throw new Error('the capacity workload needs Shagram (since, the replay event)');
   const spec = config.spec;
+  const replicas = spec.ports?.length ?? 1;
   const users: User[] = [];
   const roomIds = new Map<string, Set<number>>();
   for (const plan of config.rooms) {
     roomIds.set(plan.room, new Set());
     for (let m = 0; m < plan.members; m++) {
       const index = users.length;
-      users.push({ index, room: plan.room, sender: m < plan.senders, token: config.tokens[index % config.tokens.length]!, lastId: 0, ids: new Set(), duplicates: 0 });
+      users.push({ index, room: plan.room, replica: memberReplica(plan, m, replicas), sender: m < plan.senders, token: config.tokens[index % config.tokens.length]!, lastId: 0, ids: new Set(), duplicates: 0 });
     }
   }
   let latency = createHistogram();
   let measure = { from: Infinity, until: -Infinity };
   let delivered = 0;
+  let crossDelivered = 0;
+  let crossReceived = 0;
+  let serverCloses = 0;
+  let firstCloseCode: number | undefined;
+  let closing = false;
   let incomplete = 0;
   let filledOverHttp = 0;
-  const padding = 'x'.repeat(Math.max(0, config.messageBytes - 20));
+  const padding = 'x'.repeat(Math.max(0, config.messageBytes - 23));
 
   /** Reads the hole an incomplete replay named, over the history API, into the user's ids. */
   const fillHole = async (user: User, lastId: number, nextBefore: number) => {
     let before = nextBefore;
     for (;;) {
-      const res = await fetch(`http://127.0.0.1:${spec.port}/api/messages/${user.room}?before=${before}&limit=200`);
+      const res = await fetch(`http://127.0.0.1:${replicaPort(spec, user.replica)}/api/messages/${user.room}?before=${before}&limit=200`);
       const page = ((await res.json()) as { messages: Array<{ id: number }> }).messages;
       for (const m of page) {
         if (m.id <= lastId) return;
@@ -72,7 +83,7 @@ async function main(): Promise<void> {
   /** Opens the user's socket with `since` = its last id; resolves once the replay event arrived (and its hole is read). */
   const connect = (user: User): Promise<void> =>
     new Promise((resolve, reject) => {
-      const url = `${shagramWsUrl(spec.port, user.room, user.token)}&since=${user.lastId}`;
+      const url = `${shagramWsUrl(replicaPort(spec, user.replica), user.room, user.token)}&since=${user.lastId}`;
       const ws = new WebSocket(url, ['shagram.json'], {
         headers: { Origin: spec.origin || BENCH_ORIGIN },
         perMessageDeflate: false,
@@ -92,9 +103,14 @@ async function main(): Promise<void> {
           user.lastId = Math.max(user.lastId, id);
           user.ids.add(id);
           roomIds.get(user.room)!.add(id);
-          const sentAt = Number(event.text!.slice(1, event.text!.indexOf(' ')));
+          // text: `t<send time> r<sender's replica> <padding>`
+          const [time, from] = event.text!.split(' ', 2);
+          const sentAt = Number(time!.slice(1));
+          const cross = live && Number(from!.slice(1)) !== user.replica;
+          if (cross) crossReceived++;
           if (sentAt >= measure.from && sentAt <= measure.until) {
             delivered++;
+            if (cross) crossDelivered++;
             if (live) record(latency, Math.max(1, (now() - sentAt) * 1000));
           }
         } else if (event.type === 'replay' && !settled) {
@@ -116,11 +132,18 @@ async function main(): Promise<void> {
           reject(error);
         }
       });
-      ws.once('close', () => {
+      ws.once('close', (code) => {
         if (!settled) {
           settled = true;
           reject(new Error('closed before the replay event'));
+          return;
         }
+        // Closed by the server (churn and the storm replace user.ws before their close arrives): reconnect with
+        // since, as a client must on every close (docs/delivery.md).
+        if (closing || user.ws !== ws) return;
+        serverCloses++;
+        firstCloseCode ??= code;
+        void reconnect(user).catch(() => undefined);
       });
     });
 
@@ -162,6 +185,7 @@ async function main(): Promise<void> {
   const step = async (rate: number, measureFrom: number, until: number, churnPerSec: number) => {
     latency = createHistogram();
     delivered = 0;
+    crossDelivered = 0;
     measure = { from: measureFrom, until };
     let sent = 0;
     /** Deliveries the counted messages should make: each reaches every member of its room. */
@@ -183,7 +207,7 @@ async function main(): Promise<void> {
         const user = senders[next++ % senders.length]!;
         if (!isOpen(user)) continue;
         const sentAt = now();
-        user.ws!.send(JSON.stringify({ text: `t${sentAt.toFixed(3)} ${padding}` }));
+        user.ws!.send(JSON.stringify({ text: `t${sentAt.toFixed(3)} r${user.replica} ${padding}` }));
         if (sentAt >= measureFrom) {
           sent++;
           expected += membersOf.get(user.room)!;
@@ -200,7 +224,7 @@ async function main(): Promise<void> {
     await Promise.all(churns);
     await sleep(STEP_GRACE_MS);
     measure = { from: Infinity, until: -Infinity };
-    toParent({ type: 'cap-step-result', sent, expected, delivered, latency: toData(latency), churned, reconnectFailures });
+    toParent({ type: 'cap-step-result', sent, expected, delivered, crossDelivered, latency: toData(latency), churned, reconnectFailures });
   };
 
   const storm = async (share: number) => {
@@ -236,7 +260,7 @@ async function main(): Promise<void> {
       }
     }
     if (duplicates > 0) firstProblem ??= `${duplicates} message(s) arrived twice`;
-    toParent({ type: 'cap-verify-result', connections: users.length, checked, missed, duplicates, filledOverHttp, firstProblem });
+    toParent({ type: 'cap-verify-result', connections: users.length, checked, missed, duplicates, filledOverHttp, crossReceived, serverCloses, firstCloseCode, firstProblem });
   };
 
   let queue = Promise.resolve();
@@ -246,6 +270,7 @@ async function main(): Promise<void> {
     if (message.type === 'cap-storm') void storm(message.share);
     if (message.type === 'cap-verify') queue = queue.then(verify);
     if (message.type === 'close') {
+      closing = true;
       for (const user of users) user.ws?.terminate();
       setTimeout(() => process.exit(0), 200).unref();
     }

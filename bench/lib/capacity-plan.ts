@@ -2,7 +2,7 @@
  * The capacity workload's plan, pure: how many users each room holds (a few large rooms, many small ones), which
  * of them send, and which load process holds which rooms.
  */
-import { roomName } from './plan';
+import { replicaOf, roomName } from './plan';
 
 /** One room of the capacity workload. */
 export interface CapacityRoom {
@@ -11,6 +11,11 @@ export interface CapacityRoom {
   members: number;
   /** Members that send (the first `senders` of them). */
   senders: number;
+  /**
+   * Multi-replica targets only: the replica of the room's first member; the members alternate from it
+   * ({@link memberReplica}), so the room spans every replica and its messages cross them through the shared fan-out.
+   */
+  firstReplica?: number;
 }
 
 /**
@@ -51,19 +56,59 @@ export function sendersPerRoom(sizes: readonly number[], activeShare: number): n
 
 /**
  * The rooms dealt to `procs` load processes, each room whole (so a process sees every member of its rooms and can
- * check that none missed a message), largest room first to the process with the fewest members so far.
+ * check that none missed a message), largest room first to the process with the fewest members so far. With
+ * `replicas` > 1, room i's members alternate over the replicas starting at replica i mod `replicas` (as the fan-out
+ * workload's clients do, {@link replicaOf}), so an odd-sized room still balances over the rooms.
  */
-export function planCapacity(users: number, rooms: number, activeShare: number, procs: number): CapacityRoom[][] {
+export function planCapacity(users: number, rooms: number, activeShare: number, procs: number, replicas = 1): CapacityRoom[][] {
   const sizes = roomSizes(users, rooms);
   const senders = sendersPerRoom(sizes, activeShare);
   const plan: CapacityRoom[][] = Array.from({ length: Math.max(1, Math.min(procs, sizes.length)) }, () => []);
   const load = plan.map(() => 0);
   sizes.forEach((members, i) => {
     const least = load.indexOf(Math.min(...load));
-    plan[least]!.push({ room: roomName(i), members, senders: senders[i]! });
+    const room: CapacityRoom = { room: roomName(i), members, senders: senders[i]! };
+    if (replicas > 1) room.firstReplica = replicaOf(i, 0, replicas);
+    plan[least]!.push(room);
     load[least]! += members;
   });
   return plan;
+}
+
+/** The replica member `member` of a room connects to (0 for a single-process target). */
+export function memberReplica(room: Pick<CapacityRoom, 'firstReplica'>, member: number, replicas: number): number {
+  return replicas > 1 ? replicaOf(room.firstReplica ?? 0, member, replicas) : 0;
+}
+
+/** Users and senders per replica in a capacity plan, for the progress log and the report. */
+export function capacityReplicaLoad(plan: readonly CapacityRoom[][], replicas: number): Array<{ users: number; senders: number }> {
+  const load = Array.from({ length: Math.max(1, replicas) }, () => ({ users: 0, senders: 0 }));
+  for (const room of plan.flat()) {
+    for (let m = 0; m < room.members; m++) {
+      const at = load[memberReplica(room, m, replicas)]!;
+      at.users++;
+      if (m < room.senders) at.senders++;
+    }
+  }
+  return load;
+}
+
+/**
+ * The share of a room's deliveries that cross replicas, as planned: for every sender, the members of its room
+ * (itself included) on another replica, over all its room's members, summed over the plan.
+ */
+export function plannedCapacityCrossShare(plan: readonly CapacityRoom[][], replicas: number): number {
+  let all = 0;
+  let cross = 0;
+  for (const room of plan.flat()) {
+    const on = Array.from({ length: Math.max(1, replicas) }, () => 0);
+    for (let m = 0; m < room.members; m++) on[memberReplica(room, m, replicas)]!++;
+    for (let s = 0; s < room.senders; s++) {
+      all += room.members;
+      cross += room.members - on[memberReplica(room, s, replicas)]!;
+    }
+  }
+  return all === 0 ? 0 : cross / all;
 }
 
 /** Deliveries one message causes on average (a message reaches every member of its room, sender included). */

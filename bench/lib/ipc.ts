@@ -65,9 +65,14 @@ export type FromWorker =
   | { type: 'fanout-result'; delivered: number; crossDelivered: number; sent: number; lost: number; latency: HistogramData }
   | { type: 'ramped'; open: number; failed: number; firstError?: string }
   | { type: 'history-result'; requestsPerSec: number; total: number; p50: number; p99: number; non2xx: number; errors: number; pageSize: number; seeded: number }
-  | { type: 'cap-step-result'; sent: number; expected: number; delivered: number; latency: HistogramData; churned: number; reconnectFailures: number }
+  /** crossDelivered: counted deliveries whose sender is on another replica than the recipient (0 on one process). */
+  | { type: 'cap-step-result'; sent: number; expected: number; delivered: number; crossDelivered: number; latency: HistogramData; churned: number; reconnectFailures: number }
   | { type: 'cap-storm-result'; dropped: number; reconnected: number; retries: number; failed: number; ms: number; incomplete: number }
-  | { type: 'cap-verify-result'; connections: number; checked: number; missed: number; duplicates: number; filledOverHttp: number; firstProblem?: string }
+  /**
+   * crossReceived: every message a user received live from a sender on another replica, over the whole run;
+   * serverCloses: sockets the server closed (e.g. 1012 on a detected gap), each reconnected with `since`.
+   */
+  | { type: 'cap-verify-result'; connections: number; checked: number; missed: number; duplicates: number; filledOverHttp: number; crossReceived: number; serverCloses: number; firstCloseCode?: number; firstProblem?: string }
   | { type: 'error'; message: string };
 
 /** Sends a message to the orchestrator (no-op outside a forked child). */

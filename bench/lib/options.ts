@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 
 /**
  * Names of the servers the harness can run. `shagram-2x` is two Shagram replicas on PostgreSQL +
- * Redis (fan-out only); it needs Debian's postgresql and redis-server, so it is opt-in.
+ * Redis (fan-out and capacity); it needs Debian's postgresql and redis-server, so it is opt-in.
  */
 export const TARGET_NAMES = ['shagram', 'ws-broadcast', 'socketio-sqlite', 'shagram-2x'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
@@ -186,8 +186,8 @@ export function helpText(): string {
     'Usage: npm run bench -- [flags]',
     '',
     'Measures Shagram against a bare ws broadcast server and socket.io + SQLite on loopback.',
-    'Add --targets shagram,shagram-2x for two Shagram replicas on PostgreSQL + Redis (fan-out only).',
-    'Capacity (opt-in, Shagram only): npm run bench -- --targets shagram --workloads capacity',
+    'Add --targets shagram,shagram-2x for two Shagram replicas on PostgreSQL + Redis (fan-out and capacity).',
+    'Capacity (opt-in, Shagram and shagram-2x): npm run bench -- --targets shagram,shagram-2x --workloads capacity',
     '',
   ];
   for (const spec of SPECS) lines.push(`  --${spec.flag.padEnd(22)} ${spec.help} (default ${spec.default})`);

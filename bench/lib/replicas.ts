@@ -11,9 +11,10 @@ export const REPLICA_COUNT = 2;
 
 /** Workloads each target measures; a target not listed measures all of them. */
 const WORKLOADS_OF: Partial<Record<TargetName, readonly WorkloadName[]>> = {
-  // Scale (idle connections) and history (one GET route) say nothing about the cross-replica path.
-  [REPLICA_TARGET]: ['fanout'],
-  // Capacity speaks Shagram's protocol (since, the replay event): Shagram only.
+  // Scale (idle connections) and history (one GET route) say nothing about the cross-replica path; capacity's rooms
+  // span both replicas (a room's users alternate over them).
+  [REPLICA_TARGET]: ['fanout', 'capacity'],
+  // Capacity speaks Shagram's protocol (since, the replay event): Shagram and its replicas only.
   'ws-broadcast': ['fanout', 'scale', 'history'],
   'socketio-sqlite': ['fanout', 'scale', 'history'],
 };

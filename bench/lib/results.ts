@@ -62,18 +62,49 @@ export interface CapacityStep {
   deliveredShare: number;
   p50Ms: number;
   p99Ms: number;
-  /** Server CPU over the window, % of one core; CPU microseconds per delivered message. */
+  /** Server CPU over the window, % of one core (summed over the replicas); CPU microseconds per delivered message. */
   cpuPercent: number;
   cpuUsPerDelivery: number;
   loadCpuPercent: number;
+  /** Server RSS at the step's end (summed over the replicas). */
   rssMB: number;
+  /** Multi-replica targets only: each replica's CPU (% of one core), and the share of counted deliveries that crossed replicas. */
+  replicaCpuPercent?: number[];
+  crossShare?: number;
+  /** Multi-replica targets only: PostgreSQL's and Redis's CPU over the window (% of one core, each with its direct children), not in cpuPercent. */
+  postgresCpuPercent?: number;
+  redisCpuPercent?: number;
   /** Users that left and came back (presence churn) during the step. */
   churned: number;
   /** Whether p99 ≤ the latency bound and (nearly) every expected delivery arrived. */
   ok: boolean;
 }
 
-/** Figures of the capacity workload (Shagram only). */
+/** The capacity workload's figures particular to a multi-replica target (`shagram-2x`). */
+export interface CapacityReplicas {
+  count: number;
+  /** Users (and senders) planned per replica. */
+  users: number[];
+  senders: number[];
+  /** Each replica's RSS before the users and with all of them connected. */
+  baselineRssMB: number[];
+  connectedRssMB: number[];
+  /** Planned share of deliveries that cross replicas (a sender's room members on another replica). */
+  plannedCrossShare: number;
+  /** Messages users received live from a sender on another replica, over the whole run. */
+  crossReceived: number;
+  /**
+   * PostgreSQL's RSS (the postmaster and its direct children, summed: shared buffers are counted in each, so it
+   * overstates) and Redis's, with every user connected; their CPU seconds during the storm. Not in the server
+   * figures; undefined where unreadable.
+   */
+  postgresRssMB?: number;
+  redisRssMB?: number;
+  stormPostgresCpuSeconds?: number;
+  stormRedisCpuSeconds?: number;
+}
+
+/** Figures of the capacity workload (Shagram and its multi-replica target). */
 export interface CapacityResult {
   users: number;
   failedConnections: number;
@@ -84,7 +115,7 @@ export interface CapacityResult {
   accounts: number;
   meanFanout: number;
   loadProcs: number;
-  /** Server RSS before the users and with all of them connected (idle), and the difference per user. */
+  /** Server RSS before the users and with all of them connected (idle), and the difference per user (summed over the replicas). */
   baselineRssMB: number;
   connectedRssMB: number;
   rssPerUserKB: number;
@@ -102,7 +133,7 @@ export interface CapacityResult {
     seconds: number;
     incompleteReplays: number;
     duringRate: number;
-    /** The server's CPU seconds while the storm lasted. */
+    /** The server's CPU seconds while the storm lasted (summed over the replicas). */
     serverCpuSeconds: number;
     /**
      * Handshakes a full accept queue turned away (each costs its client a SYN retransmission, 1 s then doubling) and
@@ -111,7 +142,10 @@ export interface CapacityResult {
     listenOverflows: number;
     synRetransmits: number;
   };
-  verify: { checked: number; missed: number; duplicates: number; filledOverHttp: number; firstProblem?: string };
+  /** serverCloses: sockets the server closed during the run (each reconnected with since), firstCloseCode the first one's code. */
+  verify: { checked: number; missed: number; duplicates: number; filledOverHttp: number; serverCloses?: number; firstCloseCode?: number; firstProblem?: string };
+  /** Multi-replica targets only. */
+  replicas?: CapacityReplicas;
   /** Load average (1 min) at the start and the end. */
   loadAverage: [number, number];
   /** The first resource that ran out, in words. */

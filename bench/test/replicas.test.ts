@@ -62,8 +62,9 @@ describe('shagram-2x: options and workloads', () => {
     expect(parseBenchArgs(['--targets', 'shagram,shagram-2x']).targets).toEqual(['shagram', 'shagram-2x']);
   });
 
-  test('fan-out only; the other targets run every requested workload', () => {
+  test('fan-out and capacity only; the other targets run every requested workload', () => {
     expect(workloadsFor('shagram-2x', ['scale', 'fanout', 'history'])).toEqual({ run: ['fanout'], notApplicable: ['scale', 'history'] });
+    expect(workloadsFor('shagram-2x', ['capacity', 'fanout'])).toEqual({ run: ['capacity', 'fanout'], notApplicable: [] });
     expect(workloadsFor('shagram-2x', ['history'])).toEqual({ run: [], notApplicable: ['history'] });
     expect(workloadsFor('shagram', ['fanout', 'history'])).toEqual({ run: ['fanout', 'history'], notApplicable: [] });
   });

@@ -11,7 +11,7 @@ import { startWorker } from '../lib/worker';
 const MB = 1024 * 1024;
 
 /** CPU seconds of the target's backing services (each with its direct children), undefined where unreadable. */
-function servicesCpu(target: RunningTarget): Array<number | undefined> {
+export function servicesCpu(target: RunningTarget): Array<number | undefined> {
   if (target.services.length === 0) return [];
   const stats = readAllStats();
   return target.services.map((s) => {
