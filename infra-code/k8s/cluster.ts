@@ -8,7 +8,7 @@ import { PostgresDatabase } from './components/postgres-database';
 import { RedisCache } from './components/redis-cache';
 import { ShagramApp } from './components/shagram-app';
 import type { K8sConfig } from './config';
-import { appImageRef } from './spec/app';
+import { appImageRef } from '../plan/image-ref';
 
 /** The stack outputs of the Kubernetes program: none of them is a secret. */
 export interface KubernetesOutputs {

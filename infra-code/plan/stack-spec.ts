@@ -254,8 +254,3 @@ export function stackSpec(name: string): StackSpec {
   if (!spec) throw new Error(`unknown stack "${name}" (stacks: ${STACK_NAMES.join(', ')})`);
   return spec;
 }
-
-/** The image reference the Shagram stack deploys: `${REGISTRY_HOST}/shagram/shagram:<tag>`. Pure. */
-export function appImageName(registryHost: string, tag: string): string {
-  return `${registryHost}/${REGISTRY_PROJECT}/shagram:${tag}`;
-}

@@ -2,7 +2,7 @@
 import type { DeployOptions } from './remote-scripts';
 import { HOST_INCOMING_DIR, HOST_STACKS_DIR, stackSpec, type EnvInputs, type StackName } from './stack-spec';
 
-export { appImageName, HOST_BASE_DIR, HARBOR_PORT, JENKINS_PORT, STACK_NAMES, STACKS, type EnvInputs, type StackName } from './stack-spec';
+export { HOST_BASE_DIR, HARBOR_PORT, JENKINS_PORT, STACK_NAMES, STACKS, type EnvInputs, type StackName } from './stack-spec';
 
 /** Deploy options of one stack (paths, image step, pre-deploy hook, registry login, health bound). Pure. */
 export function stackDeployOptions(name: StackName): DeployOptions {

@@ -7,7 +7,8 @@ import { AUTO_UPGRADES, cloudInitDocument, SSHD_HARDENING } from '../plan/cloud-
 import { renderEnvFile } from '../plan/env-file';
 import { egressRules, ingressRules } from '../plan/security-rules';
 import { buildStackBundle, hashBundle, isShipped } from '../plan/stack-bundle';
-import { appImageName, stackDeployOptions, stackEnv, STACK_NAMES, STACKS, type EnvInputs } from '../plan/stacks';
+import { appImageRef } from '../plan/image-ref';
+import { stackDeployOptions, stackEnv, STACK_NAMES, STACKS, type EnvInputs } from '../plan/stacks';
 import { stackSpec } from '../plan/stack-spec';
 import { assertSafePath, shQuote } from '../plan/shell';
 
@@ -121,7 +122,7 @@ describe('stacks', () => {
     alerts: { kind: 'none' },
     githubRepoUrl: 'https://github.com/x/y.git',
     pulumiBackendUrl: 'file:///state',
-    appImage: appImageName('reg.t', 'abc1234'),
+    appImage: appImageRef('reg.t', 'abc1234'),
     jwtSecret: 'j',
     harborAdminPassword: 'h',
     harborDbPassword: 'd',

@@ -20,7 +20,8 @@ import { cloudInitDocument } from '../plan/cloud-init';
 import { buildHostTools } from '../plan/host-tools';
 import { renderEnvFile } from '../plan/env-file';
 import { buildStackBundle, type ExtraFile } from '../plan/stack-bundle';
-import { appImageName, HOST_BASE_DIR, STACKS, stackDeployOptions, type EnvInputs, type StackName } from '../plan/stacks';
+import { appImageRef } from '../plan/image-ref';
+import { HOST_BASE_DIR, STACKS, stackDeployOptions, type EnvInputs, type StackName } from '../plan/stacks';
 
 /** Where the program finds the repository and writes the stacks' clean upload folders. */
 export interface PlatformPaths {
@@ -128,7 +129,7 @@ export function createPlatform(cfg: InfraConfig, paths: PlatformPaths): Platform
   // The daily off-host backup (its timer runs the host tool backup-offsite); nothing waits for it either.
   const offsiteBackup = cfg.backup ? new OffsiteBackup('offsite-backup', { connection, backup: cfg.backup }, { dependsOn: [tools] }) : undefined;
 
-  const imageRef = appImageName(cfg.registryHost, cfg.imageTag);
+  const imageRef = appImageRef(cfg.registryHost, cfg.imageTag);
   const env = (spec: (typeof STACKS)[number], appImage: pulumi.Input<string>): pulumi.Output<string> =>
     pulumi.all({ ...secrets, appImage }).apply((v) => {
       const inputs: EnvInputs = {

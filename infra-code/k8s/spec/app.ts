@@ -27,11 +27,6 @@ export function appLabels(): Record<string, string> {
   return { 'app.kubernetes.io/name': 'shagram', 'app.kubernetes.io/component': 'server' };
 }
 
-/** The image reference: `${REGISTRY_HOST}/shagram/shagram:<git-sha>`, as the VPS program deploys. */
-export function appImageRef(registryHost: string, tag: string): string {
-  return `${registryHost}/shagram/shagram:${tag}`;
-}
-
 /**
  * The app's environment: plain settings as values, and every secret (JWT_SECRET, DATABASE_URL, REDIS_URL) as a
  * `secretKeyRef` to the app's Secret, so no secret value ever appears in the Deployment.

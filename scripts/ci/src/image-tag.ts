@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { ScriptError, option, parseFlags, runScript } from '../../lib/cli';
-import { imageRef, imageTag } from './image';
+import { appImageRef } from '../../../infra-code/plan/image-ref';
+import { imageTag } from './image';
 
 const HELP = `Usage: scripts/ci/image-tag [--sha <commit>] [--ref [--registry <host>]]
 Prints the image tag of a commit: its SHA, lower case, first 12 characters (what the Pulumi program deploys).
@@ -24,6 +25,6 @@ if (require.main === module) {
     const flags = parseFlags(process.argv.slice(2), { sha: 'string', registry: 'string', ref: 'boolean' });
     if (flags === 'help') return void console.log(HELP);
     const tag = imageTag(currentSha(flags.sha));
-    console.log(flags.ref ? imageRef(option(flags.registry, 'registry', process.env.REGISTRY_HOST), tag) : tag);
+    console.log(flags.ref ? appImageRef(option(flags.registry, 'registry', process.env.REGISTRY_HOST), tag) : tag);
   });
 }

@@ -2,8 +2,6 @@ import { ScriptError } from '../../lib/cli';
 
 /** Characters of the commit SHA used as the image tag (the Pulumi program shortens to the same length). */
 export const TAG_LENGTH = 12;
-/** The Harbor project and repository of the app image. */
-export const IMAGE_REPOSITORY = 'shagram/shagram';
 
 /** The image tag for a commit: its SHA, lower case, shortened to {@link TAG_LENGTH} characters. Pure. */
 export function imageTag(sha: string): string {
@@ -11,13 +9,6 @@ export function imageTag(sha: string): string {
   if (!/^[0-9a-f]{7,40}$/.test(clean)) throw new ScriptError(`"${sha}" is not a git commit SHA`);
   if (clean.length < TAG_LENGTH) throw new ScriptError(`commit SHA "${sha}" is shorter than ${TAG_LENGTH} characters`);
   return clean.slice(0, TAG_LENGTH);
-}
-
-/** `${registryHost}/shagram/shagram:<tag>`, the reference pushed to Harbor and deployed. Pure. */
-export function imageRef(registryHost: string, tag: string): string {
-  if (!/^[a-z0-9.-]+(:\d+)?$/i.test(registryHost)) throw new ScriptError(`"${registryHost}" is not a registry host name`);
-  if (!/^[a-z0-9][a-z0-9._-]{0,127}$/.test(tag)) throw new ScriptError(`"${tag}" is not a valid image tag`);
-  return `${registryHost}/${IMAGE_REPOSITORY}:${tag}`;
 }
 
 /** The tag part of an image reference (`host:port/repo:tag` -> `tag`), or undefined without one. Pure. */

@@ -1,6 +1,6 @@
 import { option, parseFlags, runScript } from '../../lib/cli';
 import { runAll } from '../../lib/command';
-import { imageRef } from './image';
+import { appImageRef } from '../../../infra-code/plan/image-ref';
 import { planPush } from './image-plan';
 
 const HELP = `Usage: scripts/ci/push-image --tag <tag> [--registry <host>]
@@ -11,7 +11,7 @@ Pushes <registry>/shagram/shagram:<tag> to Harbor as the robot account in $HARBO
 runScript('push-image', async () => {
   const flags = parseFlags(process.argv.slice(2), { tag: 'string', registry: 'string' });
   if (flags === 'help') return void console.log(HELP);
-  const ref = imageRef(option(flags.registry, 'registry', process.env.REGISTRY_HOST), option(flags.tag, 'tag'));
+  const ref = appImageRef(option(flags.registry, 'registry', process.env.REGISTRY_HOST), option(flags.tag, 'tag'));
   await runAll(planPush(ref, process.env.HARBOR_USER ?? '', process.env.HARBOR_PASSWORD ?? ''));
   console.log(ref);
 });
