@@ -1,5 +1,5 @@
 /**
- * The host tools: the host scripts (`restart-stacks`, `status`, `backup`, `restore`, `backup-offsite`,
+ * The host tools: the zx host scripts (`restart-stacks`, `status`, `backup`, `restore`, `backup-offsite`,
  * `restore-offsite`) and Harbor's installer wrapper, each bundled by esbuild into one self-contained CommonJS file
  * that runs with the host's Node.js 20+.
  *

@@ -262,8 +262,10 @@ describe('the built tools, installed from the archive into a base folder with no
     for (const s of HOST_SCRIPTS) {
       const text = fs.readFileSync(path.join(built.dir, `${s.name}.cjs`), 'utf8');
       expect(text.split('\n')[0]).toContain(`Bundled from ${s.entry}`);
-      // the scripts' shared kit is inside the bundle, better-sqlite3's own code is not
+      // the scripts' shared kit and zx, its runner, are inside the bundle; better-sqlite3's own code is not
       expect(text).toContain('scripts/lib/command.ts');
+      expect(text).toContain('node_modules/zx/');
+      expect(text).not.toMatch(/require\("zx"\)/);
       expect(text).not.toContain('node_modules/better-sqlite3/');
     }
     for (const name of ['backup', 'restore']) {

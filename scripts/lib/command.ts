@@ -1,11 +1,13 @@
 /**
  * The command half of the kit every script shares: one shape for a process to run (plans return it as data), one
- * way to print it (shell-quoted, secrets hidden) and one runner (no shell), which the system tests' `run` uses too.
+ * way to print it (shell-quoted, secrets hidden) and one runner (zx, every argument quoted), which the system tests'
+ * `run` uses too.
  */
-import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { $ } from 'zx';
 import { ScriptError } from './cli';
 
-/** One process to run, as data: what a plan returns and {@link execute} runs, without a shell. */
+/** One process to run, as data: what a plan returns and {@link execute} runs (each argument quoted, never split). */
 export interface Command {
   /** The program and its arguments. */
   argv: string[];
@@ -58,35 +60,38 @@ export interface ExecuteOptions {
   timeoutMs?: number;
 }
 
-/** Runs a command without a shell; resolves with its exit code and captured output, never rejects. */
-export function execute(command: Command, options: ExecuteOptions = {}): Promise<CommandResult> {
+/**
+ * Runs a command with zx (its arguments quoted by zx, so nothing is split or expanded); resolves with its exit code
+ * and captured output, never rejects. zx runs it through bash, so a program that is not installed shows as bash's
+ * exit code 127 and "command not found": that, and a folder that does not exist, become `startError`.
+ */
+export async function execute(command: Command, options: ExecuteOptions = {}): Promise<CommandResult> {
   const [program, ...args] = command.argv;
   const output = options.output ?? 'capture';
-  return new Promise((resolve) => {
-    if (program === undefined) return resolve({ code: 127, stdout: '', stderr: '', startError: 'empty command' });
-    // stdin is a pipe only when there is input: a command that exits at once would make the write fail with EPIPE.
-    const child = spawn(program, args, {
-      cwd: command.cwd,
-      env: { ...(options.baseEnv ?? process.env), ...command.env },
-      stdio: [command.stdin === undefined ? 'ignore' : 'pipe', output === 'inherit' ? 'inherit' : 'pipe', output === 'capture' ? 'pipe' : 'inherit'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let startError: string | undefined;
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-    child.on('error', (error) => (startError = error.message));
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (startError !== undefined) resolve({ code: 127, stdout, stderr: stderr || `cannot run ${program}: ${startError}`, startError });
-      else resolve({ code: code ?? 128, stdout, stderr, ...(signal ? { signal } : {}) });
-    });
-    if (command.stdin !== undefined) {
-      child.stdin?.on('error', () => undefined); // the exit code tells what happened
-      child.stdin?.end(command.stdin);
-    }
-  });
+  if (program === undefined) return { code: 127, stdout: '', stderr: '', startError: 'empty command' };
+  const notStarted = (why: string): CommandResult => ({ code: 127, stdout: '', stderr: `cannot run ${program}: ${why}`, startError: why });
+  if (command.cwd !== undefined && !fs.existsSync(command.cwd)) return notStarted(`folder ${command.cwd} does not exist`);
+  const running = $({
+    cwd: command.cwd,
+    env: { ...(options.baseEnv ?? process.env), ...command.env },
+    // stdin is a pipe only when there is input
+    stdio: [command.stdin === undefined ? 'ignore' : 'pipe', output === 'inherit' ? 'inherit' : 'pipe', output === 'capture' ? 'pipe' : 'inherit'],
+    quiet: true,
+    verbose: false,
+    nothrow: true,
+    ...(options.timeoutMs === undefined ? {} : { timeout: `${options.timeoutMs}ms` as const, timeoutSignal: 'SIGKILL' as const }),
+  })`${program} ${args}`;
+  if (command.stdin !== undefined) {
+    // written here rather than with zx's `input`: a command that exits without reading makes the write fail with
+    // EPIPE, which zx would throw; the exit code tells what happened
+    running.stdin.on('error', () => undefined);
+    running.stdin.end(command.stdin);
+  }
+  const result = await running;
+  const code = result.exitCode;
+  if (code === 127 && /: (line \d+: )?[^:]*: command not found\s*$/.test(result.stderr)) return notStarted('command not found');
+  if (code !== null && code < 0) return notStarted(`error ${code}`);
+  return { code: code ?? 128, stdout: result.stdout, stderr: result.stderr, ...(result.signal ? { signal: result.signal } : {}) };
 }
 
 /** The last non-empty line of stderr (else of stdout), for one-line error messages. Pure. */

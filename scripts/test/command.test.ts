@@ -30,8 +30,14 @@ describe('execute', () => {
   });
   test('a program that cannot start answers 127 and why, without rejecting', async () => {
     const result = await execute({ argv: ['no-such-program-here'] });
-    expect(result).toMatchObject({ code: 127, startError: expect.stringContaining('ENOENT') });
-    expect(result.stderr).toMatch(/^cannot run no-such-program-here: /);
+    expect(result).toMatchObject({ code: 127, startError: 'command not found' });
+    expect(result.stderr).toBe('cannot run no-such-program-here: command not found');
+    // a folder that does not exist is said so, before anything runs
+    expect(await execute({ argv: ['true'], cwd: '/no/such/folder' })).toMatchObject({ code: 127, startError: 'folder /no/such/folder does not exist' });
+  });
+  test('every argument reaches the program as it is: nothing split, expanded or substituted', async () => {
+    const tricky = ["it's a $HOME `id` *", '', 'a b', '--flag=$(id)'];
+    expect((await execute({ argv: ['printf', '[%s]', ...tricky] })).stdout).toBe(tricky.map((arg) => `[${arg}]`).join(''));
   });
   test('a timeout kills the command', async () => {
     const result = await execute({ argv: ['sleep', '5'] }, { timeoutMs: 100 });
