@@ -1,6 +1,7 @@
 // The end-of-replay signal: after a `since` replay, a JSON-mode socket is told whether the replay held every
 // message after `since` (`complete: true`) or stopped at its cap, and then which ids it left out (the client
 // reads them over HTTP). Plain mode and connections without `since` are not sent it.
+import net from 'node:net';
 import { MAX_REPLAY } from '../src/ws/gateway';
 import { connect, type ChatClient } from './helpers/client';
 import { getJson, register, startServer, type TestServer } from './helpers/server';
@@ -103,4 +104,39 @@ test('no signal without since, and none in plain mode', async () => {
   // plain: the replayed line, then the live one — nothing else
   expect(await plain.waitForFrames(2)).toEqual(['bot: m1', `${alice.username}: marker`]);
   expect(json.events().some((e) => e.type === 'replay')).toBe(false);
+});
+
+test('the replayed messages and the end event leave the server in one write system call', async () => {
+  await t.server.store.createRoom('oneshot');
+  const ids = await seed('oneshot', 4, 'o');
+  // Node hands a stream's corked chunks to _writev in one call (one writev(2)); an uncorked write is one _write each.
+  const proto = net.Socket.prototype as unknown as { _write: (...args: unknown[]) => void; _writev: (...args: unknown[]) => void };
+  const latin1 = (chunk: Buffer | string) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk).toString('latin1');
+  const write = jest.spyOn(proto, '_write');
+  const writev = jest.spyOn(proto, '_writev');
+  try {
+    const c = await join('oneshot', { json: true, since: ids[0] });
+    await c.waitForEvent((e) => e.type === 'replay');
+    // the server's side of the connection: the accepted socket (it has `server`)
+    const calls = [
+      ...write.mock.contexts.map((socket, i) => ({ socket, order: write.mock.invocationCallOrder[i]!, texts: [latin1(write.mock.calls[i]![0] as Buffer | string)] })),
+      ...writev.mock.contexts.map((socket, i) => ({
+        socket,
+        order: writev.mock.invocationCallOrder[i]!,
+        // net's writev replaces each { chunk } entry by its buffer in place
+        texts: (writev.mock.calls[i]![0] as Array<{ chunk: Buffer | string } | Buffer>).map((entry) => latin1(Buffer.isBuffer(entry) ? entry : entry.chunk)),
+      })),
+    ]
+      .filter((call) => (call.socket as net.Socket & { server?: unknown }).server != null)
+      .sort((a, b) => a.order - b.order);
+    expect(calls[0]!.texts.join('')).toMatch(/^HTTP\/1\.1 101 /);
+    const replay = calls[1]!.texts;
+    expect(replay).toHaveLength(4);
+    // each chunk one unmasked text frame: a 2-byte header (payloads under 126 bytes here), then the JSON
+    const payloads = replay.map((text) => JSON.parse(Buffer.from(text, 'latin1').subarray(2).toString()) as { type: string; text?: string });
+    expect(payloads.map((event) => event.text ?? event.type)).toEqual(['o1', 'o2', 'o3', 'replay']);
+  } finally {
+    write.mockRestore();
+    writev.mockRestore();
+  }
 });

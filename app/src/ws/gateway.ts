@@ -108,6 +108,7 @@ export class ChatGateway {
       presenceDirty: (room) => deps.fanOut.presenceChanged(room),
       duplicate: () => deps.metrics.duplicatesSkipped.inc(),
       gap: (room, peers, lastDelivered, prev) => this.gap(room, peers, lastDelivered, prev),
+      presenceGraceMs: deps.config.presenceGraceMs,
     });
     this.writer = new MessageWriter(deps.store, deps.fanOut, deps.metrics, deps.logger);
     this.sink = {
@@ -116,7 +117,7 @@ export class ChatGateway {
         this.hub.deliver(messages);
       },
       presence: (room, users) => this.hub.sendPresence(room, users),
-      localUsers: (room) => this.hub.usersIn(room),
+      localUsers: (room) => this.hub.presentUsers(room),
       localRooms: () => this.hub.roomNames(),
       availability: (up) => this.availability(up),
     };
@@ -264,22 +265,29 @@ export class ChatGateway {
       peer.json && rows.length >= MAX_REPLAY
         ? await Promise.all([store.since(peer.room, lastId, 1), store.history(peer.room, 1)]).then(([after, latest]) => [after[0]?.id, latest[0]?.id ?? 0])
         : [undefined, 0];
-    for (const message of rows) this.sendOnce(peer, message);
-    const live = peer.replayBuffer ?? [];
-    peer.replayBuffer = undefined;
-    if (peer.json) {
-      const firstLive = live.find((message) => message.id > lastId)?.id;
-      const hole = next !== undefined && (firstLive === undefined || next < firstLive);
-      peer.sendText(replayEvent(peer.room, lastId, hole ? Math.max(firstLive ?? newest + 1, next + 1) : undefined));
-    }
-    for (const message of live) {
-      // A live message held during the replay whose predecessor this peer never got (committed after the replay's
-      // read, lost on its way here): close instead, so the client replays from its last id.
-      if (message.id > peer.lastId && message.prev !== undefined && peer.lastId > 0 && message.prev > peer.lastId) {
-        this.gap(peer.room, [peer], peer.lastId, message.prev);
-        return;
+    // From here on everything is synchronous: the replayed messages, the end event and the held live messages leave
+    // in one write system call (a reconnect storm is thousands of these at once).
+    peer.cork();
+    try {
+      for (const message of rows) this.sendOnce(peer, message);
+      const live = peer.replayBuffer ?? [];
+      peer.replayBuffer = undefined;
+      if (peer.json) {
+        const firstLive = live.find((message) => message.id > lastId)?.id;
+        const hole = next !== undefined && (firstLive === undefined || next < firstLive);
+        peer.sendText(replayEvent(peer.room, lastId, hole ? Math.max(firstLive ?? newest + 1, next + 1) : undefined));
       }
-      this.sendOnce(peer, message);
+      for (const message of live) {
+        // A live message held during the replay whose predecessor this peer never got (committed after the replay's
+        // read, lost on its way here): close instead, so the client replays from its last id.
+        if (message.id > peer.lastId && message.prev !== undefined && peer.lastId > 0 && message.prev > peer.lastId) {
+          this.gap(peer.room, [peer], peer.lastId, message.prev);
+          return;
+        }
+        this.sendOnce(peer, message);
+      }
+    } finally {
+      peer.uncork();
     }
   }
 
