@@ -318,4 +318,53 @@ describe('Hub', () => {
       jest.useRealTimers();
     }
   });
+
+  test('presence grace: a user whose last connection closed stays present for the grace, then the room is told', () => {
+    jest.useFakeTimers();
+    try {
+      const dirty: string[] = [];
+      const hub = new Hub({ presenceDirty: (room) => void dirty.push(room), presenceIntervalMs: 10, presenceGraceMs: 1000 });
+      const peer = (user: string) => new RecordingPeer(user, 'r', true);
+      const alice = peer('alice');
+      const bob = peer('bob');
+      const bob2 = peer('bob');
+      for (const p of [alice, bob, bob2]) hub.join(asPeer(p));
+      // one of bob's two tabs closes: he is still connected, nothing departs
+      hub.leave(asPeer(bob));
+      expect(hub.usersIn('r')).toEqual(['alice', 'bob']);
+      // his last one closes: no longer connected, still present
+      hub.leave(asPeer(bob2));
+      expect(hub.usersIn('r')).toEqual(['alice']);
+      expect(hub.presentUsers('r')).toEqual(['alice', 'bob']);
+      // back within the grace: the expiry that was set does nothing
+      jest.advanceTimersByTime(500);
+      const back = peer('bob');
+      hub.join(asPeer(back));
+      jest.advanceTimersByTime(2000);
+      expect(hub.presentUsers('r')).toEqual(['alice', 'bob']);
+      // gone for good: present until the grace ends, then the room's presence is marked changed
+      hub.leave(asPeer(back));
+      jest.advanceTimersByTime(999);
+      expect(hub.presentUsers('r')).toEqual(['alice', 'bob']);
+      const before = dirty.length;
+      jest.advanceTimersByTime(20);
+      expect(hub.presentUsers('r')).toEqual(['alice']);
+      expect(dirty.length).toBe(before + 1);
+      // the last user of a room departs: the room is empty but keeps its departed user for the grace
+      hub.leave(asPeer(alice));
+      expect(hub.presentUsers('r')).toEqual(['alice']);
+      jest.advanceTimersByTime(1001);
+      expect(hub.presentUsers('r')).toEqual([]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('presence grace 0 (the default): a departure shows at once', () => {
+    const { hub, join } = setup();
+    const alice = join('alice', 'r', true);
+    join('bob', 'r', true);
+    hub.leave(asPeer(alice));
+    expect(hub.presentUsers('r')).toEqual(['bob']);
+  });
 });

@@ -32,7 +32,8 @@ async function join(room: string, token: string, options: { json?: boolean; sinc
 }
 
 beforeAll(async () => {
-  t = await startServer({ MESSAGE_RATE_LIMIT: '1000/10' });
+  // a short presence grace, so a departure shows within the test
+  t = await startServer({ MESSAGE_RATE_LIMIT: '1000/10', PRESENCE_GRACE_MS: '300' });
   alice = await register(t.url, 'alice');
   bob = await register(t.url, 'bob');
 });
@@ -115,26 +116,39 @@ describe('plain (seed-compatible) mode', () => {
 
 describe('JSON mode (shagram.json subprotocol)', () => {
   test('message events carry the database id; presence on join and leave', async () => {
-    const a = await join('general', alice.token, { json: true });
+    // a room of its own: users of earlier tests are still within the grace in theirs
+    await t.server.store.createRoom('lobby');
+    const a = await join('lobby', alice.token, { json: true });
     expect(a.ws.protocol).toBe('shagram.json');
-    expect(await a.waitForEvent((e) => e.type === 'presence')).toEqual({ type: 'presence', room: 'general', users: [alice.username] });
+    expect(await a.waitForEvent((e) => e.type === 'presence')).toEqual({ type: 'presence', room: 'lobby', users: [alice.username] });
 
-    const b = await join('general', bob.token, { json: true });
+    const b = await join('lobby', bob.token, { json: true });
     const both = await a.waitForEvent((e) => e.type === 'presence' && e.users.length === 2);
     expect(both.users).toEqual([alice.username, bob.username].sort());
 
     b.send('json hello');
     const event = await a.waitForEvent((e) => e.type === 'message');
-    expect(event).toMatchObject({ type: 'message', room: 'general', user: bob.username, text: 'json hello' });
+    expect(event).toMatchObject({ type: 'message', room: 'lobby', user: bob.username, text: 'json hello' });
     expect(Number.isInteger(event.id)).toBe(true);
     expect(new Date(event.created_at).toISOString()).toBe(event.created_at);
-    const history = (await (await fetch(`${t.url}/api/messages/general?limit=1`)).json()) as { messages: Array<{ id: number }> };
+    const history = (await (await fetch(`${t.url}/api/messages/lobby?limit=1`)).json()) as { messages: Array<{ id: number }> };
     expect(history.messages[0]!.id).toBe(event.id);
 
-    const seen = a.frames.length;
+    // bob drops and is back within the grace: his new socket is sent the list, alice is sent nothing
+    let seen = a.frames.length;
     await b.close();
     open.splice(open.indexOf(b), 1);
-    expect(await a.waitForEvent((e) => e.type === 'presence', seen)).toEqual({ type: 'presence', room: 'general', users: [alice.username] });
+    const again = await join('lobby', bob.token, { json: true });
+    expect(await again.waitForEvent((e) => e.type === 'presence')).toEqual({ type: 'presence', room: 'lobby', users: [alice.username, bob.username].sort() });
+    again.send('back');
+    await a.waitForEvent((e) => e.type === 'message' && e.text === 'back', seen);
+    expect(a.events().slice(seen).filter((e) => e.type === 'presence')).toEqual([]);
+
+    // gone for longer than the grace: alice sees him leave
+    seen = a.frames.length;
+    await again.close();
+    open.splice(open.indexOf(again), 1);
+    expect(await a.waitForEvent((e) => e.type === 'presence', seen)).toEqual({ type: 'presence', room: 'lobby', users: [alice.username] });
   });
 
   test('too-long text gets a too_long error, a bad frame gets bad_frame, nothing is stored', async () => {

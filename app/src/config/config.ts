@@ -21,6 +21,8 @@ export interface Config {
   authRate: Rate;
   /** Milliseconds between WebSocket pings. */
   heartbeatMs: number;
+  /** Milliseconds a user stays in a room's presence after their last connection there closed (0: leaves at once). */
+  presenceGraceMs: number;
   /** A peer whose unsent bytes pass this bound is disconnected. */
   maxBufferedBytes: number;
   /** WebSocket connections one account may hold on this process. */
@@ -63,11 +65,11 @@ type Env = Record<string, string | undefined>;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const APP_ROOT = path.resolve(__dirname, '..', '..');
 
-function positiveInt(env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+function positiveInt(env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER, min = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > max) {
-    throw new ConfigError(name, `must be a whole number from 1 to ${max}, got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return Number(raw);
 }
@@ -204,6 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
     messageRate: rate(env, 'MESSAGE_RATE_LIMIT', '20/10'),
     authRate: rate(env, 'AUTH_RATE_LIMIT', '10/60'),
     heartbeatMs: positiveInt(env, 'WS_HEARTBEAT_MS', 30000),
+    presenceGraceMs: positiveInt(env, 'PRESENCE_GRACE_MS', 5000, 600_000, 0),
     maxBufferedBytes: positiveInt(env, 'WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024),
     maxConnectionsPerAccount: positiveInt(env, 'WS_MAX_CONNECTIONS_PER_ACCOUNT', 20),
     maxConnectionsPerIp: positiveInt(env, 'WS_MAX_CONNECTIONS_PER_IP', 50),

@@ -44,6 +44,11 @@ export class Hub {
   private readonly presenceDirty = new Set<string>();
   /** When each room with peers here last had its presence flushed. */
   private readonly presenceSentAt = new Map<string, number>();
+  /** Per room: each user's connections here. */
+  private readonly members = new Map<string, Map<string, number>>();
+  /** Per room: users whose last connection here closed less than the grace ago, with when it ends (ms, monotonic). */
+  private readonly departed = new Map<string, Map<string, number>>();
+  private readonly presenceGraceMs: number;
   /** Each room's last presence list (its names joined) and the frame that carried it. */
   private readonly presenceLast = new Map<string, { key: string; frame: TextFrame }>();
   private presenceScheduled = false;
@@ -67,8 +72,11 @@ export class Hub {
     gap?: (room: string, peers: Peer[], lastDelivered: number, prev: number) => void;
     /** Overrides {@link PRESENCE_INTERVAL_MS}. */
     presenceIntervalMs?: number;
+    /** How long a user stays in {@link presentUsers} after their last connection in the room closed (default 0). */
+    presenceGraceMs?: number;
   }) {
     this.presenceIntervalMs = callbacks.presenceIntervalMs ?? PRESENCE_INTERVAL_MS;
+    this.presenceGraceMs = callbacks.presenceGraceMs ?? 0;
     this.onPresenceDirty = callbacks.presenceDirty;
     this.onDuplicate = callbacks.duplicate ?? (() => undefined);
     this.onGap = callbacks.gap ?? (() => undefined);
@@ -93,12 +101,25 @@ export class Hub {
       this.rooms.set(peer.room, peers);
     }
     peers.add(peer);
+    const members = this.members.get(peer.room) ?? new Map<string, number>();
+    this.members.set(peer.room, members);
+    members.set(peer.user, (members.get(peer.user) ?? 0) + 1);
+    const departed = this.departed.get(peer.room);
+    if (departed?.delete(peer.user) && departed.size === 0) this.departed.delete(peer.room);
     this.markPresence(peer.room);
   }
 
   leave(peer: Peer): void {
     const peers = this.rooms.get(peer.room);
     if (!peers?.delete(peer)) return;
+    const members = this.members.get(peer.room)!;
+    const left = (members.get(peer.user) ?? 1) - 1;
+    if (left > 0) members.set(peer.user, left);
+    else {
+      members.delete(peer.user);
+      if (members.size === 0) this.members.delete(peer.room);
+      if (this.presenceGraceMs > 0) this.depart(peer.room, peer.user);
+    }
     if (peers.size === 0) {
       this.rooms.delete(peer.room);
       this.lastLive.delete(peer.room);
@@ -131,11 +152,35 @@ export class Hub {
     return [...this.rooms.keys()];
   }
 
-  /** Distinct users in a room, sorted. */
+  /** Distinct users connected to a room here, sorted. */
   usersIn(room: string): string[] {
-    const peers = this.rooms.get(room);
-    if (!peers) return [];
-    return [...new Set([...peers].map((peer) => peer.user))].sort();
+    return [...(this.members.get(room)?.keys() ?? [])].sort();
+  }
+
+  /**
+   * The room's presence as this replica sees it: the users connected here and those whose last connection here
+   * closed less than the grace ago, sorted. A user who reconnects within the grace never leaves the list, so a
+   * reconnect storm (thousands of users dropping and coming back at once) changes no room's presence.
+   */
+  presentUsers(room: string): string[] {
+    const departed = this.departed.get(room);
+    if (!departed) return this.usersIn(room);
+    return [...new Set([...(this.members.get(room)?.keys() ?? []), ...departed.keys()])].sort();
+  }
+
+  /** Keeps `user` in the room's presence for the grace, then marks the room's presence changed. */
+  private depart(room: string, user: string): void {
+    const departed = this.departed.get(room) ?? new Map<string, number>();
+    this.departed.set(room, departed);
+    const until = performance.now() + this.presenceGraceMs;
+    departed.set(user, until);
+    setTimeout(() => {
+      // back since, or departed again later (a newer deadline): not this timer's business
+      if (departed.get(user) !== until) return;
+      departed.delete(user);
+      if (departed.size === 0 && this.departed.get(room) === departed) this.departed.delete(room);
+      this.markPresence(room);
+    }, this.presenceGraceMs).unref();
   }
 
   /** Runs `deliver` (a series of broadcasts) with every recipient corked until it returns. */
