@@ -1,5 +1,5 @@
 /**
- * The one table of compose stacks. The Pulumi program (platform.ts), the host scripts (scripts/src/ops) and the
+ * The one table of compose stacks. The Pulumi program (vps/platform.ts), the host scripts (scripts/src/ops) and the
  * tests all read it: adding a stack is one folder in the repository plus one entry here.
  *
  * Order is deploy order: the edge first (it must answer before the registry behind it can be reached), then the
