@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { $ } from 'zx';
+import { parseFlags, runScript } from '../../scripts/lib/cli';
+import { execute, executeOrThrow } from '../../scripts/lib/command';
 import { download, isSha256, verifyChecksum } from './checksum';
 import { parseEnvFile } from './env-file';
 import { HarborClient, type Outcome } from './harbor-api';
@@ -52,11 +52,12 @@ export function loadPin(env: Record<string, string | undefined>, file = path.joi
 }
 
 /** ['docker', 'compose'] when the Compose plugin answers, else ['docker-compose']. */
-function composeCommand(): string[] {
-  return spawnSync('docker', ['compose', 'version'], { stdio: 'ignore', env: process.env }).status === 0 ? ['docker', 'compose'] : ['docker-compose'];
+async function composeCommand(): Promise<string[]> {
+  return (await execute({ argv: ['docker', 'compose', 'version'] })).code === 0 ? ['docker', 'compose'] : ['docker-compose'];
 }
 
-async function execute(step: InstallStep, harborYml: string, log: (line: string) => void): Promise<void> {
+/** Runs one planned step (the scripts' shared runner for the commands). */
+async function runStep(step: InstallStep, harborYml: string, log: (line: string) => void): Promise<void> {
   switch (step.kind) {
     case 'download':
       log(`downloading ${step.url}`);
@@ -66,7 +67,7 @@ async function execute(step: InstallStep, harborYml: string, log: (line: string)
       return log(`checksum ok: ${path.basename(step.file)}`);
     case 'extract':
       // The tarball holds harbor/{install.sh,prepare,common.sh,harbor.v*.tar.gz,...}: unpack into the stack folder.
-      await $({ quiet: true, env: process.env })`tar -xzf ${step.file} -C ${step.dir} --strip-components=1`;
+      await executeOrThrow({ argv: ['tar', '-xzf', step.file, '-C', step.dir, '--strip-components=1'] }, { what: `unpacking ${path.basename(step.file)}` });
       return;
     case 'write':
       fs.writeFileSync(step.file, harborYml, { mode: step.mode });
@@ -74,7 +75,7 @@ async function execute(step: InstallStep, harborYml: string, log: (line: string)
       return log(`wrote ${step.file}`);
     case 'run':
       log(`running ${[step.command, ...step.args].join(' ')}`);
-      await $({ cwd: step.cwd, env: process.env, stdio: ['ignore', 'inherit', 'inherit'] })`${step.command} ${step.args}`;
+      await executeOrThrow({ argv: [step.command, ...step.args], cwd: step.cwd }, { output: 'inherit', what: step.command });
       return;
     case 'mark':
       return fs.writeFileSync(step.file, step.content);
@@ -103,9 +104,9 @@ export async function runInstall(options: InstallOptions): Promise<{ project: Ou
       tarballPresent: fs.existsSync(tarballPath(stackDir, options.pin)),
       composePresent: fs.existsSync(path.join(stackDir, 'docker-compose.yml')),
       configChanged: !fs.existsSync(current) || fs.readFileSync(current, 'utf8') !== harborYml,
-      compose: composeCommand(),
+      compose: await composeCommand(),
     });
-    for (const step of steps) await execute(step, harborYml, log);
+    for (const step of steps) await runStep(step, harborYml, log);
     if (!fs.existsSync(path.join(stackDir, 'docker-compose.yml'))) {
       throw new HarborInstallError(`Harbor's installer left no docker-compose.yml in ${stackDir}`);
     }
@@ -126,28 +127,14 @@ export async function runInstall(options: InstallOptions): Promise<{ project: Ou
 
 /** Command-line entry: harbor/install [--stack-dir] [--api-only] [--api-url]. */
 async function main(argv: string[]): Promise<void> {
-  let stackDir = process.cwd();
-  let apiOnly = false;
-  let apiUrl: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help') return void console.log(HELP);
-    else if (arg === '--api-only') apiOnly = true;
-    else if (arg === '--stack-dir' && argv[i + 1]) stackDir = path.resolve(argv[++i] as string);
-    else if (arg === '--api-url' && argv[i + 1]) apiUrl = argv[++i];
-    else throw new HarborInstallError(`unexpected argument "${arg}" (see --help)`);
-  }
+  const flags = parseFlags(argv, { 'stack-dir': 'string', 'api-only': 'boolean', 'api-url': 'string' });
+  if (flags === 'help') return void console.log(HELP);
+  const stackDir = path.resolve(flags['stack-dir'] ?? process.cwd());
+  const apiOnly = flags['api-only'];
   const envFile = path.join(stackDir, '.env');
   const fileEnv = fs.existsSync(envFile) ? parseEnvFile(fs.readFileSync(envFile, 'utf8')) : {};
   const env = { ...process.env, ...fileEnv };
-  await runInstall({ stackDir, env, pin: apiOnly ? { version: '', url: '', sha256: '' } : loadPin(env), apiUrl, apiOnly });
+  await runInstall({ stackDir, env, pin: apiOnly ? { version: '', url: '', sha256: '' } : loadPin(env), apiUrl: flags['api-url'], apiOnly });
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    const stderr = (error as { stderr?: string }).stderr?.trim().split('\n').pop();
-    const message = error instanceof HarborInstallError ? error.message : (stderr || (error as Error).message);
-    process.stderr.write(`harbor/install: ${message.split('\n')[0]}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runScript('harbor/install', () => main(process.argv.slice(2)));

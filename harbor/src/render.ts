@@ -1,7 +1,8 @@
+import { ScriptError } from '../../scripts/lib/cli';
 import YAML from 'yaml';
 
 /** Thrown when the template or the environment is not usable; the message names the problem. */
-export class HarborInstallError extends Error {}
+export class HarborInstallError extends ScriptError {}
 
 const REFERENCE = /\$\{([A-Z_][A-Z0-9_]*)\}/g;
 
