@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WebSocket } from 'ws';
-import { ChatClient } from './helpers/client';
+import { attemptUpgrade, ChatClient, type UpgradeOutcome } from './helpers/client';
 import { register, startServer, type TestServer } from './helpers/server';
 import { readProtocolOffer } from '../src/ws/bearer';
 
@@ -22,32 +20,11 @@ afterEach(async () => {
 });
 afterAll(() => t.close());
 
-type Outcome = { open: true; client: ChatClient; selected: string | undefined } | { open: false; status: number; body: any };
-
 /** Opens `/ws/general<query>` offering `protocols`; resolves with the client and the protocol the server selected, or the refusal. */
-function attempt(query: string, protocols: string[]): Promise<Outcome> {
-  const ws = new WebSocket(`${t.wsUrl}/ws/general${query}`, protocols, { headers: { origin: ORIGIN } });
-  const client = new ChatClient(ws);
-  let selected: string | undefined;
-  ws.once('upgrade', (res: IncomingMessage) => {
-    selected = res.headers['sec-websocket-protocol'] as string | undefined;
-  });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => {
-      clients.push(client);
-      resolve({ open: true, client, selected });
-    });
-    ws.once('unexpected-response', (_req, res: IncomingMessage) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        resolve({ open: false, status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
-        ws.terminate();
-      });
-    });
-    ws.once('error', reject);
-  });
+async function attempt(query: string, protocols: string[]): Promise<UpgradeOutcome> {
+  const outcome = await attemptUpgrade(`${t.wsUrl}/ws/general${query}`, protocols, { origin: ORIGIN });
+  if (outcome.open) clients.push(outcome.client);
+  return outcome;
 }
 
 describe('reading the offer (pure)', () => {

@@ -1,7 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
-import { WebSocket } from 'ws';
-import { ChatClient } from './helpers/client';
+import { attemptUpgrade, ChatClient, type UpgradeOutcome } from './helpers/client';
 import { register, startServer, type TestServer } from './helpers/server';
 
 const ORIGIN = 'http://chat.test';
@@ -14,27 +12,11 @@ interface OpenOptions {
   room?: string;
 }
 
-type Outcome = { open: true; client: ChatClient } | { open: false; status: number; body: any };
-
 /** Opens `/ws/<room>` with a real `ws` client; resolves with the client, or with the status and JSON body of a refusal. */
-function attempt(t: TestServer, options: OpenOptions): Promise<Outcome> {
+function attempt(t: TestServer, options: OpenOptions): Promise<UpgradeOutcome> {
   const query = options.token === undefined ? '' : `?token=${encodeURIComponent(options.token)}`;
   const protocols = options.protocols ?? (options.json ? ['shagram.json'] : []);
-  const ws = new WebSocket(`${t.wsUrl}/ws/${options.room ?? 'general'}${query}`, protocols, { headers: { origin: ORIGIN, ...options.headers } });
-  const client = new ChatClient(ws);
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ open: true, client }));
-    ws.once('unexpected-response', (_req, res: IncomingMessage) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        resolve({ open: false, status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
-        ws.terminate();
-      });
-    });
-    ws.once('error', reject);
-  });
+  return attemptUpgrade(`${t.wsUrl}/ws/${options.room ?? 'general'}${query}`, protocols, { origin: ORIGIN, ...options.headers });
 }
 
 async function open(t: TestServer, options: OpenOptions): Promise<ChatClient> {

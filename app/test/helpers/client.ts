@@ -108,3 +108,32 @@ export async function refusedStatus(wsUrl: string, room: string, options: Connec
     return (error as { status?: number }).status ?? -1;
   }
 }
+
+/** How an upgrade ended: an open client (with the subprotocol the server selected), or the refusal's status and JSON body. */
+export type UpgradeOutcome = { open: true; client: ChatClient; selected: string | undefined } | { open: false; status: number; body: any };
+
+/**
+ * Opens `url` offering `protocols` with a real `ws` client; resolves with the outcome (a refusal is not an error).
+ * Rejects only when the connection fails without an HTTP answer.
+ */
+export function attemptUpgrade(url: string, protocols: string[], headers: Record<string, string>): Promise<UpgradeOutcome> {
+  const ws = new WebSocket(url, protocols, { headers });
+  const client = new ChatClient(ws);
+  let selected: string | undefined;
+  ws.once('upgrade', (res: IncomingMessage) => {
+    selected = res.headers['sec-websocket-protocol'] as string | undefined;
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ open: true, client, selected }));
+    ws.once('unexpected-response', (_req, res: IncomingMessage) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        resolve({ open: false, status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+        ws.terminate();
+      });
+    });
+    ws.once('error', reject);
+  });
+}
