@@ -10,27 +10,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
-import S3rver from 's3rver';
 import { openDatabase } from '../../app/src/db/sqlite-database';
 import { METRIC_NAME, objectKey, type OffsiteSettings, type TargetSources } from '../src/offsite-plan';
 import { executeRestore, resolveRestorePlan, runOffsiteBackup, storedBackups, type Runtime } from '../src/ops/offsite';
 import { openBucket, uploadFile, type Bucket } from '../src/ops/s3-store';
+import { offsiteSettings, startOffsiteBucket, type OffsiteBucket } from './offsite-bucket';
 
 const MIGRATIONS = path.join(__dirname, '../../app/migrations');
 const REPO = path.join(__dirname, '../..');
 const BUCKET = 'shagram-backups';
 
 let tmp: string;
-let server: S3rver;
-let endpoint: string;
+let server: OffsiteBucket;
 let settings: OffsiteSettings;
 let bucket: Bucket;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-offsite-'));
-  server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: path.join(tmp, 's3'), configureBuckets: [{ name: BUCKET, configs: [] }] });
-  const address = await server.run();
-  endpoint = `http://127.0.0.1:${address.port}`;
+  server = await startOffsiteBucket(tmp, BUCKET);
 });
 afterAll(async () => {
   await server.close();
@@ -42,18 +39,7 @@ let prefixNo = 0;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(tmp, 'case-'));
   // Each test has its own prefix in the one bucket, so retention in one never sees another's objects.
-  settings = {
-    bucket: BUCKET,
-    endpoint,
-    region: 'ru-central1',
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
-    key: crypto.randomBytes(32),
-    prefix: `test${++prefixNo}/shagram`,
-    keepDaily: 7,
-    keepWeekly: 4,
-    metricsFile: path.join(dir, 'metrics', 'backup.prom'),
-  };
+  settings = offsiteSettings(server, dir, { prefix: `test${++prefixNo}/shagram` });
   bucket = openBucket(settings);
 });
 
@@ -254,7 +240,7 @@ describe('refused objects change nothing', () => {
     const env = {
       ...process.env,
       SHAGRAM_BACKUP_BUCKET: BUCKET,
-      SHAGRAM_BACKUP_ENDPOINT: endpoint,
+      SHAGRAM_BACKUP_ENDPOINT: server.endpoint,
       SHAGRAM_BACKUP_ACCESS_KEY_ID: 'S3RVER',
       SHAGRAM_BACKUP_SECRET_ACCESS_KEY: 'S3RVER',
       SHAGRAM_BACKUP_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'),

@@ -11,12 +11,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import crypto from 'node:crypto';
-import S3rver from 's3rver';
 import { HARBOR_DB_CONTAINER, HARBOR_DUMP_IN_CONTAINER, planHarborBackup, planHarborRestore, type OffsiteSettings } from '../src/offsite-plan';
 import { executeRestore, prepareBackup, resolveRestorePlan, runOffsiteBackup, type Runtime } from '../src/ops/offsite';
 import { openBucket } from '../src/ops/s3-store';
 import { startPostgres, type TestPostgres } from '../../test/system-helpers/postgres';
+import { offsiteSettings, startOffsiteBucket, type OffsiteBucket } from './offsite-bucket';
 
 /** The newest /usr/lib/postgresql/<version>/bin (Debian's layout), where pg_dump and pg_restore are. */
 function pgBin(): string {
@@ -101,7 +100,7 @@ test('the planned pg_dump and pg_restore bring the rows back; a damaged dump cha
 }, 120_000);
 
 describe('the Harbor target through a stand-in docker', () => {
-  let server: S3rver;
+  let server: OffsiteBucket;
   let settings: OffsiteSettings;
   const savedEnv = { PATH: process.env.PATH, PGHOST: process.env.PGHOST, PGPORT: process.env.PGPORT };
   let calls: string;
@@ -110,12 +109,8 @@ describe('the Harbor target through a stand-in docker', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: path.join(dir, 's3'), configureBuckets: [{ name: 'backups', configs: [] }] });
-    const { port } = await server.run();
-    settings = {
-      bucket: 'backups', endpoint: `http://127.0.0.1:${port}`, region: 'ru-central1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER',
-      key: crypto.randomBytes(32), prefix: 'shagram', keepDaily: 7, keepWeekly: 4, metricsFile: path.join(dir, 'metrics', 'backup.prom'),
-    };
+    server = await startOffsiteBucket(dir);
+    settings = offsiteSettings(server, dir);
     calls = path.join(dir, 'docker.calls');
     containerTmp = path.join(dir, 'harbor-db-tmp');
     fs.mkdirSync(containerTmp);

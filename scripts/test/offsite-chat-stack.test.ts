@@ -4,20 +4,19 @@
  * was made in; the bucket is s3rver on loopback. A good backup is restored with the app stopped and the edge
  * restarted; a corrupted object is refused before anything is stopped.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
-import S3rver from 's3rver';
 import { openDatabase } from '../../app/src/db/sqlite-database';
 import type { OffsiteSettings, TargetSources } from '../src/offsite-plan';
 import { executeRestore, resolveRestorePlan, runOffsiteBackup, type Runtime } from '../src/ops/offsite';
 import { openBucket } from '../src/ops/s3-store';
+import { offsiteSettings, startOffsiteBucket, type OffsiteBucket } from './offsite-bucket';
 
 let tmp: string;
-let server: S3rver;
+let server: OffsiteBucket;
 let settings: OffsiteSettings;
 let calls: string;
 let live: string;
@@ -26,20 +25,8 @@ const savedPath = process.env.PATH;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-offsite-chat-'));
-  server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: path.join(tmp, 's3'), configureBuckets: [{ name: 'backups', configs: [] }] });
-  const { port } = await server.run();
-  settings = {
-    bucket: 'backups',
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'ru-central1',
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
-    key: crypto.randomBytes(32),
-    prefix: 'shagram',
-    keepDaily: 7,
-    keepWeekly: 4,
-    metricsFile: path.join(tmp, 'metrics', 'backup.prom'),
-  };
+  server = await startOffsiteBucket(tmp);
+  settings = offsiteSettings(server, tmp);
   const volume = path.join(tmp, 'volumes', 'shagram_app-data', '_data');
   fs.mkdirSync(volume, { recursive: true });
   live = path.join(volume, 'shagram.db');

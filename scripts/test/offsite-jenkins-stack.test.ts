@@ -5,19 +5,18 @@
  * archive shows whether it was packed while the controller was stopped, and a restored home whether it was started
  * after the swap.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import S3rver from 's3rver';
 import type { OffsiteSettings, TargetSources } from '../src/offsite-plan';
 import { executeRestore, prepareBackup, resolveRestorePlan, runOffsiteBackup, storedBackups, type Runtime } from '../src/ops/offsite';
 import { openBucket } from '../src/ops/s3-store';
+import { offsiteSettings, startOffsiteBucket, type OffsiteBucket } from './offsite-bucket';
 
 const MARKER = 'packed-while-stopped';
 
 let tmp: string;
-let server: S3rver;
+let server: OffsiteBucket;
 let settings: OffsiteSettings;
 let calls: string;
 let home: string;
@@ -26,20 +25,8 @@ const savedPath = process.env.PATH;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shagram-offsite-jenkins-'));
-  server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: path.join(tmp, 's3'), configureBuckets: [{ name: 'backups', configs: [] }] });
-  const { port } = await server.run();
-  settings = {
-    bucket: 'backups',
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'ru-central1',
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
-    key: crypto.randomBytes(32),
-    prefix: 'shagram',
-    keepDaily: 7,
-    keepWeekly: 4,
-    metricsFile: path.join(tmp, 'metrics', 'backup.prom'),
-  };
+  server = await startOffsiteBucket(tmp);
+  settings = offsiteSettings(server, tmp);
   const bin = path.join(tmp, 'bin');
   fs.mkdirSync(bin);
   calls = path.join(tmp, 'docker.calls');
