@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { launchBrowser, openWatchedPage, type PageProblems, type WatchedPage } from './browser';
+import { expectClean, failedRequest, launchBrowser, openWatchedPage, type WatchedPage } from './browser';
 import { UiServer } from './server';
 import { eventually, messagesWithText, registerInUi, sendInUi, waitConnected, waitForMessage, WAIT_MS } from './chat-page';
 
@@ -22,14 +22,7 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-/** Chromium's own line for a request the server answered with `status` (expected in these tests). */
-const failedRequest = (status: number) => new RegExp(`^Failed to load resource: the server responded with a status of ${status} `);
 
-function expectClean(problems: PageProblems, allowedNetwork: RegExp[] = []): void {
-  expect(problems.app).toEqual([]);
-  expect(problems.csp).toEqual([]);
-  expect(problems.network.filter((line) => !allowedNetwork.some((pattern) => pattern.test(line)))).toEqual([]);
-}
 
 test('auth forms show the server errors inline; log out ends the session; log in restores it', async () => {
   const watched: WatchedPage = await openWatchedPage(browser);

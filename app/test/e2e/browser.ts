@@ -36,6 +36,20 @@ export interface PageProblems {
   network: string[];
 }
 
+/** Chromium's own console line for a request the server answered with `status` (expected in some tests). */
+export const failedRequest = (status: number): RegExp => new RegExp(`^Failed to load resource: the server responded with a status of ${status} `);
+
+/**
+ * Asserts a page reported no application error and no CSP violation, and no network error other than those an
+ * `allowedNetwork` pattern matches (the failures a test provokes on purpose).
+ */
+export function expectClean(watched: PageProblems | WatchedPage, allowedNetwork: RegExp[] = []): void {
+  const problems = 'problems' in watched ? watched.problems : watched;
+  expect(problems.app).toEqual([]);
+  expect(problems.csp).toEqual([]);
+  expect(problems.network.filter((line) => !allowedNetwork.some((pattern) => pattern.test(line)))).toEqual([]);
+}
+
 /** A browser context with one page whose problems are being recorded. */
 export interface WatchedPage {
   context: BrowserContext;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { connect, type ChatClient } from '../helpers/client';
-import { launchBrowser, openWatchedPage, RESULTS_DIR, type WatchedPage } from './browser';
+import { expectClean, launchBrowser, openWatchedPage, RESULTS_DIR, type WatchedPage } from './browser';
 import { UiServer } from './server';
 import { eventually, messagesWithText, registerInUi, sendInUi, shownTexts, waitConnected, waitForMessage, waitUntilBackedOff, WAIT_MS } from './chat-page';
 
@@ -29,11 +29,6 @@ function localHhMm(iso: string, timeZone: string): string {
 }
 
 /** A clean page: no console errors, no uncaught exceptions, no CSP violations, no failed requests. */
-function expectClean(watched: WatchedPage, allowedNetwork: RegExp[] = []): void {
-  expect(watched.problems.app).toEqual([]);
-  expect(watched.problems.csp).toEqual([]);
-  expect(watched.problems.network.filter((line) => !allowedNetwork.some((pattern) => pattern.test(line)))).toEqual([]);
-}
 
 beforeAll(async () => {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });

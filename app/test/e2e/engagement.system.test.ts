@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { connect } from '../helpers/client';
-import { launchBrowser, openWatchedPage, RESULTS_DIR, type WatchedPage } from './browser';
+import { expectClean, launchBrowser, openWatchedPage, RESULTS_DIR, type WatchedPage } from './browser';
 import { UiServer } from './server';
 import { eventually, registerInUi, sendInUi, waitConnected, waitForMessage, WAIT_MS } from './chat-page';
 
@@ -21,11 +21,6 @@ let alice: WatchedPage;
 let bob: WatchedPage;
 
 /** A clean page: no console errors, no uncaught exceptions, no CSP violations, no failed requests. */
-function expectClean(watched: WatchedPage, allowedNetwork: RegExp[] = []): void {
-  expect(watched.problems.app).toEqual([]);
-  expect(watched.problems.csp).toEqual([]);
-  expect(watched.problems.network.filter((line) => !allowedNetwork.some((pattern) => pattern.test(line)))).toEqual([]);
-}
 
 /** The access token the page holds (its session). */
 async function tokenOf(watched: WatchedPage): Promise<string> {

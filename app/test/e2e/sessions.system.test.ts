@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, openWatchedPage, type PageProblems } from './browser';
+import { expectClean, failedRequest, launchBrowser, openWatchedPage } from './browser';
 import { UiServer } from './server';
 import { eventually, registerInUi, waitConnected, WAIT_MS } from './chat-page';
 
@@ -23,14 +23,7 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-/** Chromium's own line for a request the server answered with `status` (expected in these tests). */
-const failedRequest = (status: number) => new RegExp(`^Failed to load resource: the server responded with a status of ${status} `);
 
-function expectClean(problems: PageProblems, allowedNetwork: RegExp[] = []): void {
-  expect(problems.app).toEqual([]);
-  expect(problems.csp).toEqual([]);
-  expect(problems.network.filter((line) => !allowedNetwork.some((pattern) => pattern.test(line)))).toEqual([]);
-}
 
 const storedToken = (page: import('playwright-core').Page) => page.evaluate<string>(`JSON.parse(sessionStorage.getItem('shagram.session')).token`);
 const meStatus = async (token: string) => (await fetch(`${server.origin}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status;
