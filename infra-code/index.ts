@@ -14,8 +14,8 @@
  */
 import { runBootstrapProgram } from './bootstrap/program';
 import { runKubernetesProgram } from './k8s/program';
-import { loadPlatformKind } from './shared/config-source';
-import type { PlatformKind } from './shared/platform-kind';
+import { loadPlatformKind } from './common/config-source';
+import type { PlatformKind } from './common/platform-kind';
 import { runVpsProgram } from './vps/program';
 
 /** Each program, run: its stack outputs. */

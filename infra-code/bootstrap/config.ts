@@ -3,7 +3,7 @@
  * run naming it. Keys: `yandex:folderId` (required: where the accounts and the bucket go), `shagram:stateBucket`
  * (optional: the bucket's name, default `shagram-state-<folder id>`).
  */
-import { ConfigError } from '../shared/config-fields';
+import { ConfigError } from '../common/config-fields';
 import { bucketNameProblem, defaultStateBucket } from './plan';
 
 /** The validated configuration. */

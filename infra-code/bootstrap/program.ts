@@ -6,14 +6,14 @@
  * them there); the secret ones are Pulumi secrets.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { loadStackConfig } from '../shared/config-source';
+import { loadStackConfig } from '../common/config-source';
 import {
   IamServiceAccount,
   IamServiceAccountKey,
   IamServiceAccountStaticAccessKey,
   ResourcemanagerFolderIamMember,
   StorageBucket,
-} from '../shared/yandex';
+} from '../common/yandex';
 import { parseBootstrapConfig, type BootstrapConfig } from './config';
 import { DEPLOYER, STATE, authorizedKeyJson, stateBackendUrl, type AccountPlan } from './plan';
 

@@ -3,7 +3,7 @@
  * missing or invalid key fails `pulumi up` at once with a message naming the key, before any resource is registered.
  */
 import { z } from 'zod';
-import { boolString, ConfigError, hostname, intString } from '../shared/config-fields';
+import { boolString, ConfigError, hostname, intString } from '../common/config-fields';
 
 /** Keys of the Kubernetes stack whose values are secrets (`pulumi config set --secret`). */
 export const K8S_SECRET_KEYS = ['shagram:jwtSecret', 'shagram:databaseUrl', 'shagram:redisUrl', 'shagram:registryPassword'] as const;

@@ -1,5 +1,5 @@
 /** The Kubernetes program, callable: load its configuration, then build the platform. */
-import { loadStackConfig } from '../shared/config-source';
+import { loadStackConfig } from '../common/config-source';
 import { createKubernetesPlatform, type KubernetesPlatform } from './cluster';
 import { parseK8sConfig, type K8sConfig } from './config';
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseEnvFile, parseSettings } from '../../scripts/src/offsite-plan';
-import { ConfigError } from '../shared/config-fields';
+import { ConfigError } from '../common/config-fields';
 import { SECRET_KEYS, parseConfig, type BackupConfig } from '../vps/config';
 import { runVpsProgram } from '../vps/program';
 import { BACKUP_SERVICE, BACKUP_TIMER, backupServiceUnit, backupTimerUnit, installBackupScheduleScript, offsiteSettingsFile } from '../plan/backup-schedule';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { parse as parseYaml } from 'yaml';
-import { parsePlatformKind } from '../shared/platform-kind';
+import { parsePlatformKind } from '../common/platform-kind';
 import { parseBootstrapConfig } from '../bootstrap/config';
 import { DEPLOYER, STATE, authorizedKeyJson, bucketNameProblem, defaultStateBucket, stateBackendUrl } from '../bootstrap/plan';
 import { createBootstrap } from '../bootstrap/program';

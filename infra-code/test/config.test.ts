@@ -1,5 +1,5 @@
 /** parseConfig: every key validated, errors name the key. */
-import { ConfigError } from '../shared/config-fields';
+import { ConfigError } from '../common/config-fields';
 import { parseConfig, SECRET_KEYS, type ConfigSource } from '../vps/config';
 import { readFileSync } from 'node:fs';
 import { HARBOR_INSTALLER_PIN, readHarborInstallerPin } from '../vps/program';

@@ -1,5 +1,5 @@
 /** Cloud DNS for the public names (prod with shagram:dnsZone): zone, A records, order, and the config rules. */
-import { ConfigError } from '../shared/config-fields';
+import { ConfigError } from '../common/config-fields';
 import { parseConfig, SECRET_KEYS } from '../vps/config';
 import type { Platform } from '../vps/platform';
 import { runVpsProgram } from '../vps/program';

@@ -13,7 +13,7 @@ import { parseK8sConfig, type K8sConfigSource } from '../k8s/config';
 import { loadK8sConfig, runKubernetesProgram } from '../k8s/program';
 import { ACME_SERVERS } from '../k8s/spec/issuer';
 import { plaintextSecretOutputs } from '../policy/rules';
-import { parsePlatformKind } from '../shared/platform-kind';
+import { parsePlatformKind } from '../common/platform-kind';
 import { isSecretEnvelope, unwrapSecrets, valueOf } from './harness';
 
 /** One registration as the mocks saw it. */

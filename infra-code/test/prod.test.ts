@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Platform } from '../vps/platform';
 import { runVpsProgram } from '../vps/program';
 import { FIXTURE_STACKS, HARBOR_SHA256, isSecretEnvelope, prodConfig, runMocked, TEST_PRIVATE_KEY, tmpBundleRoot, valueOf, type MockRun } from './harness';
-import { YANDEX_PROVIDER_VERSION } from '../shared/yandex';
+import { YANDEX_PROVIDER_VERSION } from '../common/yandex';
 
 let platform: Platform;
 let run: MockRun;

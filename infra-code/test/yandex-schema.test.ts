@@ -1,6 +1,6 @@
 /** The schema validator itself, and that a bad input fails the mocked registration. */
 import { loadYandexSchema, validateInvokeInputs, validateResourceInputs } from './yandex-schema';
-import * as yandex from '../shared/yandex';
+import * as yandex from '../common/yandex';
 import { schemaCheckingMocks, type MockRun } from './harness';
 
 const schema = loadYandexSchema();

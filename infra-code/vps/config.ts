@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { inZone } from '../plan/dns';
 import { githubRepositoryOf, type GithubRepository } from '../plan/github-webhook';
-import { boolString, ConfigError, hostname, intString } from '../shared/config-fields';
+import { boolString, ConfigError, hostname, intString } from '../common/config-fields';
 
 /** Keys whose values are secrets: they must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS = [

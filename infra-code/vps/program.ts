@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { harborInstallerFile } from '../plan/host-tools';
-import { loadStackConfig } from '../shared/config-source';
+import { loadStackConfig } from '../common/config-source';
 import { parseConfig, type InfraConfig } from './config';
 import { createPlatform, type Platform, type PlatformPaths } from './platform';
 

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PLATFORM_KEY } from '../../infra-code/shared/platform-kind';
+import { PLATFORM_KEY } from '../../infra-code/common/platform-kind';
 import { codeNames, firstCells, readRepoFile, REPO_ROOT, section } from './markdown';
 
 const DOC = 'docs/configuration.md';
@@ -49,7 +49,7 @@ const serverEnv = scan(sourceFiles('app/src'), [
 const KEY_ACCESSORS = /\b(?:read|readOptional|ciValue)\(\s*src\s*,\s*'([a-z][a-z0-9]*:[A-Za-z0-9]+)'/g;
 const vpsKeys = scan(['infra-code/vps/config.ts'], [KEY_ACCESSORS]);
 const k8sKeys = scan(['infra-code/k8s/config.ts'], [KEY_ACCESSORS]);
-add(k8sKeys, PLATFORM_KEY, 'infra-code/shared/platform-kind.ts');
+add(k8sKeys, PLATFORM_KEY, 'infra-code/common/platform-kind.ts');
 
 /** Environment the programs read besides the configuration: `src.env.NAME` and `ciValue(src, key, 'NAME')`. */
 const pulumiEnv = scan(

@@ -26,7 +26,7 @@ export interface RunOptions {
 }
 
 /**
- * Runs a command without a shell and collects its output.
+ * Runs a command (its arguments quoted by the runner, never split or expanded) and collects its output.
  * Rejects with one readable line (command, exit code, last stderr lines) when it exits non-zero,
  * unless `allowFailure` is set; rejects always when it cannot start.
  */

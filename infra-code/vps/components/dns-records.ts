@@ -1,7 +1,7 @@
 /** The public names in Cloud DNS: the zone (created, or an existing one) and an A record per name. */
 import * as pulumi from '@pulumi/pulumi';
 import { absoluteName, aRecords, RECORD_TTL, YANDEX_NAME_SERVERS } from '../../plan/dns';
-import * as yandex from '../../shared/yandex';
+import * as yandex from '../../common/yandex';
 
 /** Inputs of `DnsRecords`. */
 export interface DnsRecordsArgs {

@@ -2,7 +2,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { VmConfig } from '../config';
 import { egressRules, ingressRules } from '../../plan/security-rules';
-import * as yandex from '../../shared/yandex';
+import * as yandex from '../../common/yandex';
 
 /** Inputs of `YandexVps`. */
 export interface YandexVpsArgs {
