@@ -49,6 +49,9 @@ describe('loadConfig', () => {
     [{ AUTH_RATE_LIMIT: '0/60' }, 'AUTH_RATE_LIMIT'],
     [{ WS_ALLOWED_ORIGINS: 'https://a.example/path' }, 'WS_ALLOWED_ORIGINS'],
     [{ WS_ALLOWED_ORIGINS: 'ftp://a.example' }, 'WS_ALLOWED_ORIGINS'],
+    [{ PRESENCE_GRACE_MS: '-1' }, 'PRESENCE_GRACE_MS'],
+    [{ PRESENCE_GRACE_MS: '5s' }, 'PRESENCE_GRACE_MS'],
+    [{ PRESENCE_GRACE_MS: '600001' }, 'PRESENCE_GRACE_MS'],
   ])('%j fails naming %s', (env, variable) => {
     expect(() => load(env)).toThrow(ConfigError);
     try {
@@ -58,6 +61,12 @@ describe('loadConfig', () => {
       expect((error as Error).message.startsWith(`${variable}: `)).toBe(true);
     }
   });
+});
+
+test('PRESENCE_GRACE_MS: 5 s by default, 0 allowed (a departure shows at once)', () => {
+  expect(load({}).presenceGraceMs).toBe(5000);
+  expect(load({ PRESENCE_GRACE_MS: '0' }).presenceGraceMs).toBe(0);
+  expect(load({ PRESENCE_GRACE_MS: '600000' }).presenceGraceMs).toBe(600_000);
 });
 
 describe('parsers', () => {

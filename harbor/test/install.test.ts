@@ -141,3 +141,27 @@ describe('harbor/install end to end (stand-in installer, fake docker, loopback H
     expect(real.url).toBe(`https://github.com/goharbor/harbor/releases/download/${real.version}/harbor-offline-installer-${real.version}.tgz`);
   });
 });
+
+describe('the command line (the scripts\' kit)', () => {
+  const wrapper = path.join(__dirname, '..', 'install');
+  const fails = (args: string[]) => {
+    try {
+      execFileSync(wrapper, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      const e = error as { status: number; stderr: string };
+      return { status: e.status, stderr: e.stderr };
+    }
+    throw new Error(`harbor/install ${args.join(' ')} succeeded`);
+  };
+  test.each([
+    [['--bogus'], 'harbor/install: unknown option --bogus (see --help)\n'],
+    [['--stack-dir'], 'harbor/install: --stack-dir needs a value\n'],
+    [['--api-only', 'extra'], 'harbor/install: unexpected argument "extra" (see --help)\n'],
+    [['--stack-dir', '/no/such/stack', '--api-only'], 'harbor/install: stack folder /no/such/stack does not exist\n'],
+  ])('%j: one line, exit 1', (args, line) => {
+    expect(fails(args)).toEqual({ status: 1, stderr: line });
+  });
+  test('--help prints the usage and succeeds', () => {
+    expect(execFileSync(wrapper, ['--help'], { encoding: 'utf8' })).toMatch(/^Usage: harbor\/install /);
+  });
+});
